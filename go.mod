@@ -1,0 +1,3 @@
+module lawcontest
+
+go 1.26
