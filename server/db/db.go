@@ -1,0 +1,125 @@
+// Package db connects to PostgreSQL (the source of truth) and Redis (caches,
+// boards and limits that can all be rebuilt), and owns the schema migrations.
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/redis/go-redis/v9"
+)
+
+// PoolConfig bounds the Postgres connection pool.
+type PoolConfig struct {
+	MaxOpen     int
+	MaxIdle     int
+	MaxLifetime time.Duration
+}
+
+// OpenPostgres connects to the database named in rawURL and checks that it
+// answers. When the server answers but the database does not exist yet, it
+// is created first, so a newcomer's first start needs no manual step.
+func OpenPostgres(ctx context.Context, rawURL string, pool PoolConfig) (*sqlx.DB, error) {
+	db, err := connect(ctx, rawURL, pool)
+	if err == nil {
+		return db, nil
+	}
+	var pqErr *pq.Error
+	if !errors.As(err, &pqErr) || pqErr.Code != "3D000" { // invalid_catalog_name
+		return nil, err
+	}
+	if err := createDatabase(ctx, rawURL); err != nil {
+		return nil, err
+	}
+	return connect(ctx, rawURL, pool)
+}
+
+func connect(ctx context.Context, rawURL string, pool PoolConfig) (*sqlx.DB, error) {
+	db, err := sqlx.Open("postgres", rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if pool.MaxOpen > 0 {
+		db.SetMaxOpenConns(pool.MaxOpen)
+	}
+	if pool.MaxIdle > 0 {
+		db.SetMaxIdleConns(pool.MaxIdle)
+	}
+	if pool.MaxLifetime > 0 {
+		db.SetConnMaxLifetime(pool.MaxLifetime)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// createDatabase connects to the "postgres" maintenance database of the same
+// server and creates the database that rawURL names.
+func createDatabase(ctx context.Context, rawURL string) error {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return err
+	}
+	name := strings.TrimPrefix(u.Path, "/")
+	if name == "" {
+		return fmt.Errorf("DATABASE_URL names no database")
+	}
+	u.Path = "/postgres"
+	admin, err := sqlx.Open("postgres", u.String())
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	_, err = admin.ExecContext(ctx, "CREATE DATABASE "+pq.QuoteIdentifier(name))
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "42P04" { // duplicate_database: another instance won
+		return nil
+	}
+	return err
+}
+
+// OpenRedis returns a universal client for rawURL, so that a later move to
+// Redis Sentinel (sentinelMaster set) or Cluster (several comma-separated
+// host:port in the URL) needs no code change.
+func OpenRedis(rawURL, sentinelMaster string) (redis.UniversalClient, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	hosts := strings.Split(u.Host, ",")
+	first := *u
+	first.Host = hosts[0]
+	opt, err := redis.ParseURL(first.String())
+	if err != nil {
+		return nil, err
+	}
+	addrs := []string{opt.Addr}
+	for _, h := range hosts[1:] {
+		addrs = append(addrs, h)
+	}
+	uo := &redis.UniversalOptions{
+		Addrs:        addrs,
+		DB:           opt.DB,
+		Username:     opt.Username,
+		Password:     opt.Password,
+		TLSConfig:    opt.TLSConfig,
+		MasterName:   sentinelMaster,
+		DialTimeout:  2 * time.Second,
+		ReadTimeout:  time.Second,
+		WriteTimeout: time.Second,
+		PoolSize:     64,
+		MinIdleConns: 4,
+	}
+	if len(addrs) > 1 && sentinelMaster == "" {
+		uo.DB = 0 // Cluster has only database 0
+	}
+	return redis.NewUniversalClient(uo), nil
+}
