@@ -661,3 +661,19 @@ func (s store) ranking(ctx context.Context, roundID int64, final bool) ([]Standi
 	}
 	return out, rows.Err()
 }
+
+// ---- demo
+
+func (s store) demoContest(ctx context.Context) (int64, bool, error) {
+	var id int64
+	err := s.db.QueryRowContext(ctx, `SELECT id FROM contests WHERE settings->>'demo' = 'quiz' ORDER BY id LIMIT 1`).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return id, err == nil, err
+}
+
+func (s store) markDemo(ctx context.Context, id int64) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE contests SET settings = settings || '{"demo": "quiz"}' WHERE id = $1`, id)
+	return err
+}
