@@ -10,12 +10,29 @@ import (
 	"lawcontest/questions"
 )
 
+// DemoBlueprint is the paper of the demo rounds: 19 questions over the
+// topics of the demo bank (server/demodata/questions.csv), as in DOMAIN.md
+// (19 multiple choice plus the prediction question).
+func DemoBlueprint() questions.Blueprint {
+	return questions.Blueprint{
+		{Category: "Quy tắc ứng xử trên mạng xã hội", Count: 4},
+		{Category: "Luật An ninh mạng", Count: 3},
+		{Category: "Luật An toàn thông tin mạng", Count: 3},
+		{Category: "Bảo vệ trẻ em trên môi trường mạng", Count: 3},
+		{Category: "Luật Tiếp cận thông tin", Count: 3},
+		{Category: "Xử phạt vi phạm hành chính trên không gian mạng", Count: 3},
+	}
+}
+
 // SeedDemo creates, once, the demo quiz contest of `lawcontest seed demo`:
 // a round open now (3 attempts, with the prediction question), a practice
 // round open now and a round that opens tomorrow at 07:00 in Hà Nội, all
-// drawing papers by bp from bank. It returns the contest's id; a second
+// drawing papers by bp (DemoBlueprint when nil) from bank. It returns the contest's id; a second
 // call finds the contest made by the first and changes nothing.
 func SeedDemo(ctx context.Context, db *sqlx.DB, bank Bank, clk clock.Clock, bp questions.Blueprint) (int64, error) {
+	if bp == nil {
+		bp = DemoBlueprint()
+	}
 	s := New(db, bank, nil, clk, Options{})
 	if id, ok, err := s.st.demoContest(ctx); err != nil || ok {
 		return id, err
