@@ -39,16 +39,18 @@ type Deps struct {
 
 // App is the whole server, built once by New and shared by every request.
 type App struct {
-	cfg     Config
-	db      *sqlx.DB
-	rdb     redis.UniversalClient
-	clock   clock.Clock
-	log     *slog.Logger
-	text    *i18n.Catalog
-	pages   *frontend.Pages
-	hasher  *account.Hasher
-	limiter *ratelimit.Limiter
-	metrics *metrics
+	cfg Config
+	db  *sqlx.DB
+	rdb redis.UniversalClient
+	// keyPrefix starts every Redis key of this server (tests get their own)
+	keyPrefix string
+	clock     clock.Clock
+	log       *slog.Logger
+	text      *i18n.Catalog
+	pages     *frontend.Pages
+	hasher    *account.Hasher
+	limiter   *ratelimit.Limiter
+	metrics   *metrics
 
 	accounts *account.Store
 	sessions account.SessionPolicy
@@ -103,17 +105,18 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		return nil, err
 	}
 	a := &App{
-		cfg:      cfg,
-		db:       d.DB,
-		rdb:      d.Redis,
-		clock:    d.Clock,
-		log:      d.Log,
-		text:     text,
-		pages:    pages,
-		hasher:   account.NewHasher(),
-		limiter:  ratelimit.New(d.Redis, d.KeyPrefix, d.Log),
-		metrics:  newMetrics(prometheus.NewRegistry()),
-		inFlight: make(chan struct{}, cfg.MaxInFlight),
+		cfg:       cfg,
+		db:        d.DB,
+		rdb:       d.Redis,
+		keyPrefix: d.KeyPrefix,
+		clock:     d.Clock,
+		log:       d.Log,
+		text:      text,
+		pages:     pages,
+		hasher:    account.NewHasher(),
+		limiter:   ratelimit.New(d.Redis, d.KeyPrefix, d.Log),
+		metrics:   newMetrics(prometheus.NewRegistry()),
+		inFlight:  make(chan struct{}, cfg.MaxInFlight),
 		sessions: account.SessionPolicy{
 			Lifetime:   cfg.SessionLifetime,
 			StaffIdle:  cfg.StaffIdleTimeout,
