@@ -6,6 +6,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"lawcontest/audit"
 	"lawcontest/clock"
 	"lawcontest/questions"
 )
@@ -40,7 +41,7 @@ func SeedDemo(ctx context.Context, db *sqlx.DB, bank Bank, clk clock.Clock, bp q
 	now := s.now()
 	y, m, d := now.In(Hanoi()).Date()
 	today := time.Date(y, m, d, 0, 0, 0, 0, Hanoi()).UTC()
-	system := Actor{Role: "system"}
+	system := audit.System
 	c, err := s.CreateContest(ctx, system, ContestInput{
 		Kind:  KindQuiz,
 		Title: "Cuộc thi tìm hiểu pháp luật về ứng xử trên không gian mạng (thử nghiệm)",

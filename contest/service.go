@@ -23,6 +23,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"lawcontest/audit"
 	"lawcontest/clock"
 	"lawcontest/contest/leaderboard"
 	"lawcontest/questions"
@@ -49,10 +50,7 @@ type Board interface {
 }
 
 // Actor is who makes an organizer change, for the audit log.
-type Actor struct {
-	ID   int64
-	Role string
-}
+type Actor = audit.Actor
 
 // Options are the settings of a Service.
 type Options struct {

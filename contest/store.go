@@ -13,6 +13,7 @@ import (
 	"github.com/lib/pq"
 
 	"lawcontest/apperr"
+	"lawcontest/audit"
 	"lawcontest/contest/leaderboard"
 	"lawcontest/questions"
 )
@@ -226,21 +227,8 @@ func (t txStore) extendDeadlines(ctx context.Context, roundID int64, oldClose, n
 // ---- audit
 
 // audit writes one row of the audit log in the transaction of the change.
-// It is the one place to swap for the shared audit.Record.
 func (t txStore) audit(ctx context.Context, actor Actor, now time.Time, action, entity string, entityID int64, details any) error {
-	d, err := json.Marshal(details)
-	if err != nil {
-		return err
-	}
-	role := actor.Role
-	if role == "" {
-		role = "system"
-	}
-	_, err = t.tx.ExecContext(ctx, `
-		INSERT INTO audit_log (at, actor_id, actor_role, action, entity, entity_id, details)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		now, nullID(actor.ID), role, action, entity, strconv.FormatInt(entityID, 10), d)
-	return err
+	return audit.Record(ctx, t.tx, now, actor, action, entity, strconv.FormatInt(entityID, 10), details)
 }
 
 func nullID(id int64) any {

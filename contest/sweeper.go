@@ -2,8 +2,6 @@ package contest
 
 import (
 	"context"
-	"math/rand/v2"
-	"time"
 )
 
 // FinalizeExpired finalizes, with their saved answers, up to limit attempts
@@ -57,35 +55,16 @@ func (s *Service) finalizeOne(ctx context.Context, id int64) error {
 	return nil
 }
 
-// RunSweeper calls FinalizeExpired every interval (jittered by up to a
-// quarter, so several instances do not sweep in step) until ctx ends. A
-// full batch is followed at once by another.
-func (s *Service) RunSweeper(ctx context.Context, interval time.Duration) {
+// FinalizeAllDue finalizes every attempt due, in batches, and returns how
+// many: the job the server runs every few seconds.
+func (s *Service) FinalizeAllDue(ctx context.Context) (int, error) {
 	const batch = 500
-	if interval <= 0 {
-		interval = 3 * time.Second
-	}
+	total := 0
 	for {
-		wait := interval - interval/8 + rand.N(interval/4+1)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-		for {
-			n, err := s.FinalizeExpired(ctx, batch)
-			if err != nil {
-				if ctx.Err() == nil {
-					s.log.Error("contest: sweeper", "err", err)
-				}
-				break
-			}
-			if n > 0 {
-				s.log.Info("contest: finalized attempts past their deadline", "count", n)
-			}
-			if n < batch {
-				break
-			}
+		n, err := s.FinalizeExpired(ctx, batch)
+		total += n
+		if err != nil || n < batch {
+			return total, err
 		}
 	}
 }
