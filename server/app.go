@@ -54,6 +54,9 @@ type App struct {
 
 	accounts *account.Store
 	sessions account.SessionPolicy
+	// participation checks whether a participant has taken part in any
+	// contest (see hasTakenPart); each contest package adds one.
+	participation []func(ctx context.Context, userID int64) (bool, error)
 
 	csrfKey  []byte
 	inFlight chan struct{}
