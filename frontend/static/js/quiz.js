@@ -5,24 +5,20 @@
 // from deadline_at - server_time on a monotonic clock, so a wrong phone
 // clock does not matter. Plain JS, no framework, no build step.
 //
-// The page gives: #quiz with data-attempt-id, data-csrf and data-home-url,
-// and #quiz-texts, a JSON object of the quiz.* catalogue texts.
+// The page gives #quiz with data-attempt-id and data-home-url; texts are
+// the js.quiz.* keys of the catalogue (embedded by the layout).
+
+import { t as text, csrfToken } from './api.js';
+import { reviewList } from './quiz_review.js';
 
 const root = document.getElementById('quiz');
-const T = JSON.parse(document.getElementById('quiz-texts').textContent);
 const attemptId = root.dataset.attemptId;
-const csrf = root.dataset.csrf || '';
 const homeURL = root.dataset.homeUrl || '/';
 const API = '/api/v1';
 const storeKey = 'lc.attempt.' + attemptId;
 const thresholds = [300, 60, 30]; // seconds: announced once each
 
-// t returns the catalogue text for key with %d/%s replaced by args.
-function t(key, ...args) {
-  let s = T[key] || T['error.generic'] || key;
-  for (const a of args) s = s.replace(/%[ds]/, String(a));
-  return s;
-}
+const t = (key, ...args) => text('js.quiz.' + key, ...args);
 
 function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
@@ -72,7 +68,7 @@ function persist() {
 // ---- talking to the server
 
 async function send(method, path, body) {
-  const headers = { 'Accept': 'application/json', 'X-CSRF-Token': csrf };
+  const headers = { 'Accept': 'application/json', 'X-CSRF-Token': csrfToken() };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   return fetch(API + path, {
     method, headers, credentials: 'same-origin',
@@ -83,8 +79,8 @@ async function send(method, path, body) {
 async function errorOf(res) {
   try {
     const b = await res.json();
-    return b.error || { code: 'internal', message: t('error.generic') };
-  } catch { return { code: 'internal', message: t('error.generic') }; }
+    return b.error || { code: 'internal', message: text('js.error') };
+  } catch { return { code: 'internal', message: text('js.error') }; }
 }
 
 // ---- the page
@@ -93,15 +89,15 @@ const ui = {};
 
 function build(a) {
   root.replaceChildren();
-  ui.timer = el('span', { class: 'quiz-timer', role: 'timer', 'aria-label': t('quiz.time_left') });
+  ui.timer = el('span', { class: 'quiz-timer', role: 'timer', 'aria-label': t('time_left') });
   ui.save = el('p', { class: 'quiz-save', role: 'status' });
   ui.progressText = el('span', { class: 'quiz-progress-text' });
   ui.progress = el('progress', { max: String(a.questions.length), value: '0', 'aria-hidden': 'true' });
-  ui.announce = el('p', { class: 'visually-hidden', 'aria-live': 'polite' });
-  ui.alert = el('p', { class: 'visually-hidden', role: 'alert' });
+  ui.announce = el('p', { class: 'sr-only', 'aria-live': 'polite' });
+  ui.alert = el('p', { class: 'sr-only', role: 'alert' });
   const bar = el('header', { class: 'quiz-bar' },
     el('div', { class: 'quiz-bar-row' },
-      el('h1', { class: 'quiz-title', text: a.round_title || t('quiz.title') }),
+      el('h1', { class: 'quiz-title', text: a.round_title || t('title') }),
       ui.timer),
     el('div', { class: 'quiz-bar-row' }, ui.progressText, ui.progress),
     ui.save);
@@ -113,7 +109,7 @@ function build(a) {
     const qs = el('span', { class: 'quiz-qstate' });
     const fs = el('fieldset', { class: 'quiz-q', id: 'q-' + q.id },
       el('legend', {},
-        el('span', { class: 'quiz-qn', text: t('quiz.question_n', i + 1, a.questions.length) }),
+        el('span', { class: 'quiz-qn', text: t('question_n', i + 1, a.questions.length) }),
         el('span', { class: 'quiz-qtext', text: q.text })));
     const opts = el('div', { class: 'quiz-opts' });
     for (const o of q.options) {
@@ -137,22 +133,22 @@ function build(a) {
     ui.predState = el('span', { class: 'quiz-qstate' });
     list.append(el('fieldset', { class: 'quiz-q quiz-prediction' },
       el('legend', {},
-        el('span', { class: 'quiz-qn', text: t('quiz.prediction_label') }),
+        el('span', { class: 'quiz-qn', text: t('prediction_label') }),
         el('span', { class: 'quiz-qtext', text: a.prediction_question })),
-      el('label', { for: 'quiz-prediction', class: 'quiz-pred-label', text: t('quiz.prediction_input') }),
+      el('label', { for: 'quiz-prediction', class: 'quiz-pred-label', text: t('prediction_input') }),
       ui.pred,
-      el('p', { id: 'quiz-prediction-hint', class: 'quiz-hint', text: t('quiz.prediction_hint') }),
+      el('p', { id: 'quiz-prediction-hint', class: 'quiz-hint', text: t('prediction_hint') }),
       ui.predState));
   }
 
   ui.submitMsg = el('p', { class: 'quiz-submit-msg', role: 'status' });
-  ui.submit = el('button', { type: 'submit', class: 'btn btn-primary quiz-submit', text: t('quiz.submit') });
+  ui.submit = el('button', { type: 'submit', class: 'btn btn-primary quiz-submit', text: t('submit') });
   list.append(el('div', { class: 'quiz-actions' }, ui.submit, ui.submitMsg));
 
   ui.dialog = el('dialog', { class: 'quiz-dialog', 'aria-labelledby': 'quiz-dialog-text' });
   ui.dialogText = el('p', { id: 'quiz-dialog-text' });
-  const yes = el('button', { type: 'button', class: 'btn btn-primary', text: t('quiz.submit_confirm') });
-  const no = el('button', { type: 'button', class: 'btn', text: t('quiz.keep_going') });
+  const yes = el('button', { type: 'button', class: 'btn btn-primary', text: t('submit_confirm') });
+  const no = el('button', { type: 'button', class: 'btn', text: t('keep_going') });
   yes.addEventListener('click', () => { ui.dialog.close(); submit(false); });
   no.addEventListener('click', () => ui.dialog.close());
   ui.dialog.append(ui.dialogText, el('div', { class: 'quiz-dialog-actions' }, yes, no));
@@ -168,19 +164,19 @@ function answeredCount() {
 function render() {
   const a = state.attempt;
   const n = answeredCount();
-  ui.progressText.textContent = t('quiz.progress', n, a.questions.length);
+  ui.progressText.textContent = t('progress', n, a.questions.length);
   ui.progress.value = n;
   for (const q of a.questions) {
     const { fs, qs } = ui.q[q.id];
     const has = !!state.chosen[q.id];
     const waiting = q.id in state.pending;
     fs.classList.toggle('is-answered', has);
-    qs.textContent = !has ? '' : waiting ? t('quiz.answer_unsaved') : t('quiz.answer_saved');
+    qs.textContent = !has ? '' : waiting ? t('answer_unsaved') : t('answer_saved');
     qs.className = 'quiz-qstate' + (has ? (waiting ? ' is-unsaved' : ' is-saved') : '');
   }
   if (ui.predState) {
     const has = state.prediction !== null;
-    ui.predState.textContent = !has ? '' : state.predictionPending ? t('quiz.answer_unsaved') : t('quiz.answer_saved');
+    ui.predState.textContent = !has ? '' : state.predictionPending ? t('answer_unsaved') : t('answer_saved');
     ui.predState.className = 'quiz-qstate' + (has ? (state.predictionPending ? ' is-unsaved' : ' is-saved') : '');
   }
   renderSave();
@@ -192,13 +188,13 @@ function renderSave() {
   const waiting = Object.keys(state.pending).length + (state.predictionPending ? 1 : 0);
   let cls, text;
   if (state.stopped) {
-    cls = 'is-error'; text = t('quiz.save_stopped');
+    cls = 'is-error'; text = t('save_stopped');
   } else if (waiting === 0) {
-    cls = 'is-saved'; text = t('quiz.save_all_saved');
+    cls = 'is-saved'; text = t('save_all_saved');
   } else if (!navigator.onLine || retryTimer) {
-    cls = 'is-offline'; text = t('quiz.save_offline', waiting);
+    cls = 'is-offline'; text = t('save_offline', waiting);
   } else {
-    cls = 'is-saving'; text = t('quiz.save_saving', waiting);
+    cls = 'is-saving'; text = t('save_saving', waiting);
   }
   if (text === lastSave) return;
   lastSave = text;
@@ -221,7 +217,7 @@ let predTimer = null;
 function choosePrediction(raw) {
   const v = raw.trim() === '' ? null : Number(raw);
   if (v !== null && (!Number.isInteger(v) || v < 0 || v > 10000000)) {
-    ui.predState.textContent = t('quiz.prediction_invalid');
+    ui.predState.textContent = t('prediction_invalid');
     ui.predState.className = 'quiz-qstate is-unsaved';
     return;
   }
@@ -308,11 +304,11 @@ function tick() {
   for (const th of thresholds) {
     if (left <= th * 1000 && left > 0 && !state.announced.has(th)) {
       state.announced.add(th);
-      ui.announce.textContent = th >= 60 ? t('quiz.time_minutes_left', th / 60) : t('quiz.time_seconds_left', th);
+      ui.announce.textContent = th >= 60 ? t('time_minutes_left', th / 60) : t('time_seconds_left', th);
     }
   }
   if (left <= 0 && !state.submitting) {
-    ui.alert.textContent = t('quiz.time_up');
+    ui.alert.textContent = t('time_up');
     submit(true);
     return;
   }
@@ -324,7 +320,7 @@ function tick() {
 function askSubmit() {
   if (state.done || state.submitting) return;
   const missing = state.attempt.questions.length - answeredCount();
-  ui.dialogText.textContent = missing > 0 ? t('quiz.confirm_missing', missing) : t('quiz.confirm_all');
+  ui.dialogText.textContent = missing > 0 ? t('confirm_missing', missing) : t('confirm_all');
   ui.dialog.showModal();
 }
 
@@ -335,7 +331,7 @@ async function submit(auto) {
   state.submitting = true;
   state.submitWanted = true;
   ui.submit.disabled = true;
-  showMessage(auto ? t('quiz.submitting_auto') : t('quiz.submitting'));
+  showMessage(auto ? t('submitting_auto') : t('submitting'));
   const body = { answers: state.chosen };
   if (state.prediction !== null) body.prediction = state.prediction;
   let res;
@@ -343,7 +339,7 @@ async function submit(auto) {
     res = await send('POST', `/attempts/${attemptId}/submit`, body);
   } catch {
     state.submitting = false;
-    showMessage(t('quiz.submit_offline'), true);
+    showMessage(t('submit_offline'), true);
     return; // retried when the connection returns
   }
   if (res.ok) {
@@ -354,7 +350,7 @@ async function submit(auto) {
   const err = await errorOf(res);
   state.submitting = false;
   if (res.status >= 500 || res.status === 429) {
-    showMessage(t('quiz.submit_retry'), true);
+    showMessage(t('submit_retry'), true);
     setTimeout(() => { if (state.submitWanted) submit(auto); }, 5000);
     return;
   }
@@ -370,7 +366,7 @@ function showMessage(text, isError) {
 
 function fmtDuration(ms) {
   const s = Math.round(ms / 1000);
-  return t('quiz.duration', Math.floor(s / 60), s % 60);
+  return t('duration', Math.floor(s / 60), s % 60);
 }
 
 // finish shows the result screen and forgets the local copy.
@@ -378,42 +374,20 @@ function finish(r) {
   state.done = true;
   try { localStorage.removeItem(storeKey); } catch { /* ignore */ }
   const a = r.attempt;
-  const heading = el('h1', { tabindex: '-1', text: a.status === 'expired' ? t('quiz.result_expired') : t('quiz.result_title') });
+  const heading = el('h1', { tabindex: '-1', text: a.status === 'expired' ? t('result_expired') : t('result_title') });
   const facts = el('dl', { class: 'quiz-result-facts' },
-    el('dt', { text: t('quiz.result_score') }), el('dd', { text: String(a.score) }),
-    el('dt', { text: t('quiz.result_correct') }), el('dd', { text: t('quiz.result_correct_of', a.correct_count, a.question_count) }),
-    el('dt', { text: t('quiz.result_duration') }), el('dd', { text: fmtDuration(a.duration_ms) }));
+    el('dt', { text: t('result_score') }), el('dd', { text: String(a.score) }),
+    el('dt', { text: t('result_correct') }), el('dd', { text: t('result_correct_of', a.correct_count, a.question_count) }),
+    el('dt', { text: t('result_duration') }), el('dd', { text: fmtDuration(a.duration_ms) }));
   if (r.rank) {
-    facts.append(el('dt', { text: t('quiz.result_rank') }), el('dd', { text: t('quiz.result_rank_of', r.rank.position, r.rank.total) }));
+    facts.append(el('dt', { text: t('result_rank') }), el('dd', { text: t('result_rank_of', r.rank.position, r.rank.total) }));
   }
   const section = el('section', { class: 'quiz-result', 'aria-labelledby': 'quiz-result-h' }, heading, facts);
   heading.id = 'quiz-result-h';
   if (r.review && r.review.length) section.append(reviewList(r.review));
-  section.append(el('p', {}, el('a', { class: 'btn btn-primary', href: homeURL, text: t('quiz.back_home') })));
+  section.append(el('p', {}, el('a', { class: 'btn btn-primary', href: homeURL, text: t('back_home') })));
   root.replaceChildren(section);
   heading.focus();
-}
-
-function reviewList(items) {
-  const ol = el('ol', { class: 'quiz-review' });
-  for (const it of items) {
-    const opts = el('ul', { class: 'quiz-review-opts' });
-    for (const o of it.options) {
-      let mark = '';
-      if (o.id === it.correct_option_id) mark = t('quiz.review_correct_option');
-      else if (o.id === it.chosen_option_id) mark = t('quiz.review_your_wrong_option');
-      const li = el('li', { class: o.id === it.correct_option_id ? 'is-correct' : o.id === it.chosen_option_id ? 'is-wrong' : '' },
-        el('span', { text: o.text }), mark ? el('strong', { text: ' — ' + mark }) : null);
-      opts.append(li);
-    }
-    ol.append(el('li', {},
-      el('p', { class: 'quiz-qtext', text: it.text }),
-      el('p', { class: it.correct ? 'quiz-ok' : 'quiz-bad', text: it.correct ? t('quiz.review_right') : it.chosen_option_id ? t('quiz.review_wrong') : t('quiz.review_blank') }),
-      opts,
-      it.explanation ? el('p', { class: 'quiz-expl', text: it.explanation }) : null,
-      it.legal_reference ? el('p', { class: 'quiz-ref', text: t('quiz.review_reference', it.legal_reference) }) : null));
-  }
-  return ol;
 }
 
 // ---- start
@@ -424,7 +398,7 @@ async function start() {
   try {
     res = await send('GET', `/attempts/${attemptId}`);
   } catch {
-    root.replaceChildren(el('p', { class: 'quiz-error', role: 'alert', text: t('quiz.load_offline') }));
+    root.replaceChildren(el('p', { class: 'quiz-error', role: 'alert', text: t('load_offline') }));
     window.addEventListener('online', () => location.reload(), { once: true });
     return;
   }
