@@ -419,7 +419,9 @@ async function start() {
     return;
   }
   // The server's answers, then what this phone chose but did not get saved.
-  state.chosen = Object.assign({}, a.answers || {}, local.pending || {});
+  // An offline copy of the attempt is older than what this phone saved
+  // since, so the phone's own record of its choices comes in between.
+  state.chosen = Object.assign({}, a.answers || {}, fromCache ? local.chosen || {} : {}, local.pending || {});
   state.pending = Object.assign({}, local.pending || {});
   for (const [q, o] of Object.entries(state.pending)) {
     if ((a.answers || {})[q] === o) delete state.pending[q];
@@ -452,7 +454,17 @@ async function start() {
   flush();
 }
 
-if ('serviceWorker' in navigator) {
-  navigator.serviceWorker.register('/sw.js').catch(() => { /* the page works without it, online */ });
+// keepOffline has the service worker keep this page, its files and the
+// attempt, so that a reload without network still opens the quiz.
+async function keepOffline() {
+  if (!('serviceWorker' in navigator)) return;
+  try {
+    await navigator.serviceWorker.register('/sw.js');
+    const reg = await navigator.serviceWorker.ready;
+    const urls = [location.pathname, `${API}/attempts/${attemptId}`, '/static/js/api.js', '/static/js/quiz_review.js'];
+    document.querySelectorAll('link[rel=stylesheet][href], script[src]').forEach((e) => urls.push(e.getAttribute('href') || e.getAttribute('src')));
+    reg.active.postMessage({ type: 'keep', urls });
+  } catch { /* the page works without it while online */ }
 }
-start();
+
+start().then(keepOffline);

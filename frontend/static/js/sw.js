@@ -24,13 +24,22 @@ async function networkFirst(req) {
     if (res.ok) cache.put(req, res.clone());
     return res;
   } catch (err) {
-    const hit = await cache.match(req);
+    const hit = await cache.match(req, { ignoreVary: true });
     if (!hit) throw err;
     const headers = new Headers(hit.headers);
     headers.set('X-Served-From', 'cache');
     return new Response(hit.body, { status: hit.status, statusText: hit.statusText, headers });
   }
 }
+
+// The quiz page asks to keep what it needs, once the worker runs: the
+// first load happened before the worker could see it.
+self.addEventListener('message', (ev) => {
+  const d = ev.data || {};
+  if (d.type !== 'keep' || !Array.isArray(d.urls)) return;
+  const urls = d.urls.filter((u) => typeof u === 'string' && cacheable(new Request(u)));
+  ev.waitUntil(caches.open(CACHE).then((c) => Promise.all(urls.map((u) => c.add(u).catch(() => {})))));
+});
 
 self.addEventListener('fetch', (ev) => {
   if (cacheable(ev.request)) ev.respondWith(networkFirst(ev.request));
