@@ -225,3 +225,58 @@ func TestBrowserQuizOfflineReloadSubmit(t *testing.T) {
 		t.Fatalf("result shows score %q, correct %q; stored %d right", score, correct, right)
 	}
 }
+
+// TestBrowserQuizCountdownAnnouncesAndAutoSubmits: the countdown runs from
+// the server's deadline, is announced at the 30-second threshold (not every
+// second, and not for thresholds already past when the page opened), and
+// the page submits by itself when the time runs out.
+func TestBrowserQuizCountdownAnnouncesAndAutoSubmits(t *testing.T) {
+	t.Parallel()
+	q := newQuizEnv(t)
+	// Two rounds closing 31 s and 2 s after the server's now (rounds close
+	// on a whole second): the deadlines are capped by the close.
+	slow := q.round(map[string]any{"title": "Đợt A", "closes_at": testNow.Add(31 * time.Second)})
+	fast := q.round(map[string]any{"title": "Đợt B", "closes_at": testNow.Add(2 * time.Second)})
+	phone := newPhone()
+	q.expect(q.do("POST", "/api/v1/participants", registration(phone), request{}), http.StatusCreated)
+	tok := q.login(phone, "mat-khau-an-toan")
+	var a, b attemptBody
+	q.expect(q.do("POST", "/api/v1/rounds/"+slow+"/attempts", nil, request{token: tok}), http.StatusCreated).decode(t, &a)
+	q.expect(q.do("POST", "/api/v1/rounds/"+fast+"/attempts", nil, request{token: tok}), http.StatusCreated).decode(t, &b)
+
+	ctx := newPhoneBrowser(t)
+	var announced, before, heading string
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(q.srv.URL+"/login?next=/attempts/"+a.Attempt.ID),
+		chromedp.WaitVisible(`#login-form`),
+		chromedp.SendKeys(`#login`, phone),
+		chromedp.SendKeys(`#password`, "mat-khau-an-toan"),
+		chromedp.Click(`#login-form button[type=submit]`),
+		chromedp.WaitVisible(`#quiz .quiz-q`),
+		chromedp.Text(`#quiz [aria-live=polite]`, &before),
+		chromedp.Poll(`document.querySelector('#quiz [aria-live=polite]').textContent !== ''`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Text(`#quiz [aria-live=polite]`, &announced),
+
+		chromedp.Navigate(q.srv.URL+"/attempts/"+b.Attempt.ID),
+		chromedp.WaitVisible(`#quiz .quiz-q`),
+		chromedp.Click(`#quiz .quiz-q:nth-of-type(1) .quiz-opt:nth-of-type(1)`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.quiz-result`),
+		chromedp.Text(`.quiz-result h1`, &heading),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before != "" || !strings.Contains(announced, "30 giây") {
+		t.Fatalf("announcements: at open %q, then %q", before, announced)
+	}
+	if heading != "Đã nộp bài" {
+		t.Fatalf("after the time ran out the page shows %q", heading)
+	}
+	var status string
+	var answers int
+	q.db.Get(&status, `SELECT status FROM attempts WHERE id = $1`, mustInt(t, b.Attempt.ID))
+	q.db.Get(&answers, `SELECT count(*) FROM attempt_answers WHERE attempt_id = $1`, mustInt(t, b.Attempt.ID))
+	if status != "submitted" || answers != 1 {
+		t.Fatalf("auto-submitted attempt: status %s, %d answers", status, answers)
+	}
+}
