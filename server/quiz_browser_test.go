@@ -181,6 +181,21 @@ func TestBrowserQuizOfflineReloadSubmit(t *testing.T) {
 	}
 	noHorizontalScroll(t, ctx, "the result")
 
+	// The participant's home lists the attempt with its result.
+	var home string
+	err = chromedp.Run(ctx,
+		chromedp.Click(`.quiz-result a.btn`),
+		chromedp.WaitVisible(`#my-attempts`),
+		chromedp.Poll(`document.querySelector('#my-attempts li p') !== null`, nil),
+		chromedp.Text(`#my-attempts`, &home),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(home, "Đợt 1") || !strings.Contains(home, "điểm") {
+		t.Fatalf("home lists %q", home)
+	}
+
 	// The stored answers are the ones shown as chosen.
 	type row struct {
 		Question int64  `db:"question_id"`
