@@ -163,7 +163,7 @@ func (m *memBoard) Rank(_ context.Context, roundID, participantID int64) (int64,
 // env is one test's world: its own database, a fake clock at t0, a bank
 // with two categories of 30 questions, a board and a service.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	db    *sqlx.DB
 	clock *clock.Fake
 	bank  *fakeBank
@@ -178,7 +178,7 @@ type env struct {
 
 var t0 = time.Date(2026, 11, 27, 1, 0, 0, 0, time.UTC) // 08:00 in Hà Nội
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{t: t, db: dbtest.NewDB(t), clock: clock.NewFake(t0), bank: newFakeBank(30, "Luật An ninh mạng", "Luật Trẻ em"),
 		board: newMemBoard(), ctx: context.Background()}
