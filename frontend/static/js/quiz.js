@@ -373,6 +373,10 @@ function fmtDuration(ms) {
 function finish(r) {
   state.done = true;
   try { localStorage.removeItem(storeKey); } catch { /* ignore */ }
+  // The offline copy of a finished attempt is of no more use on this phone.
+  if (navigator.serviceWorker && navigator.serviceWorker.controller) {
+    navigator.serviceWorker.controller.postMessage({ type: 'forget', urls: [location.pathname, `${API}/attempts/${attemptId}`] });
+  }
   const a = r.attempt;
   const heading = el('h1', { tabindex: '-1', text: a.status === 'expired' ? t('result_expired') : t('result_title') });
   const facts = el('dl', { class: 'quiz-result-facts' },

@@ -32,13 +32,18 @@ async function networkFirst(req) {
   }
 }
 
-// The quiz page asks to keep what it needs, once the worker runs: the
-// first load happened before the worker could see it.
+// The quiz page asks to keep what it needs, once the worker runs (the
+// first load happened before the worker could see it), and to forget the
+// attempt once it is finished.
 self.addEventListener('message', (ev) => {
   const d = ev.data || {};
-  if (d.type !== 'keep' || !Array.isArray(d.urls)) return;
+  if (!Array.isArray(d.urls)) return;
   const urls = d.urls.filter((u) => typeof u === 'string' && cacheable(new Request(u)));
-  ev.waitUntil(caches.open(CACHE).then((c) => Promise.all(urls.map((u) => c.add(u).catch(() => {})))));
+  if (d.type === 'keep') {
+    ev.waitUntil(caches.open(CACHE).then((c) => Promise.all(urls.map((u) => c.add(u).catch(() => {})))));
+  } else if (d.type === 'forget') {
+    ev.waitUntil(caches.open(CACHE).then((c) => Promise.all(urls.map((u) => c.delete(u)))));
+  }
 });
 
 self.addEventListener('fetch', (ev) => {
