@@ -70,6 +70,11 @@ lc_init() {
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	lc__claim_instance
+	# Go needs a home for its caches (CI may run with a bare environment).
+	if [[ -z ${HOME:-} ]]; then
+		HOME=$(getent passwd "$(id -u)" | cut -d: -f6)
+		export HOME=${HOME:-/root}
+	fi
 	# Without git, Go's VCS stamping fails inside a checkout.
 	if ! command -v git >/dev/null 2>&1; then
 		export GOFLAGS="${GOFLAGS:+$GOFLAGS }-buildvcs=false"
@@ -235,7 +240,7 @@ lc_ensure_go() {
 	done
 	[[ -n $boot ]] || lc_die "no Go >= 1.21 found or installable; install Go 1.26 by hand"
 	# Go >= 1.21 fetches the wanted toolchain through the module proxy.
-	lc_log "Go: $("$boot" env GOVERSION) at $boot is older than 1.$LC_GO_MIN_MINOR; fetching $LC_GO_TOOLCHAIN through the Go module proxy"
+	lc_log "Go: $(cd / && GOTOOLCHAIN=local "$boot" env GOVERSION) at $boot is older than 1.$LC_GO_MIN_MINOR; using $LC_GO_TOOLCHAIN (GOTOOLCHAIN, fetched through the Go module proxy once)"
 	goroot=$(cd / && GOTOOLCHAIN=$LC_GO_TOOLCHAIN "$boot" env GOROOT) ||
 		lc_die "could not fetch the Go toolchain $LC_GO_TOOLCHAIN"
 	export PATH="$goroot/bin:$PATH"
@@ -396,12 +401,31 @@ lc__pg_stop() {
 
 # lc__pg_start: start (initializing if needed) the private server; sets LC_PG_PORT.
 lc__pg_start() {
-	local dir=$LC_INST/postgres bindir ver pid port sock try
-	local data=$dir/data run=$dir/run log=$dir/postgres.log
+	local dir=$LC_INST/postgres bindir ver pid port sock try data run log
 	bindir=$(lc__pg_bindir) || {
 		lc_apt_install postgresql
 		bindir=$(lc__pg_bindir) || lc_die "PostgreSQL server programs not found after installing postgresql"
 	}
+	mkdir -p "$dir"
+	if [[ $EUID -eq 0 ]]; then
+		if ! id postgres >/dev/null 2>&1; then
+			lc_log "creating the system user postgres"
+			useradd --system --user-group --no-create-home --home-dir /var/lib/postgresql \
+				--shell /usr/sbin/nologin postgres
+		fi
+		chown -R postgres: "$dir"
+		if ! runuser -u postgres -- test -w "$dir"; then
+			# A parent folder is closed to other users (a checkout under /root, say).
+			data=/var/tmp/lawcontest-$(cksum <<<"$LC_ROOT" | cut -d' ' -f1)/$LC_NAME/postgres
+			lc_warn "user postgres cannot reach $dir; keeping this server's data in $data"
+			dir=$data
+			mkdir -p "$dir"
+			chown -R postgres: "$dir"
+		fi
+	fi
+	data=$dir/data
+	run=$dir/run
+	log=$dir/postgres.log
 	if [[ -f $data/PG_VERSION ]]; then
 		ver=$(cat "$data/PG_VERSION")
 		if [[ -x /usr/lib/postgresql/$ver/bin/initdb ]]; then
@@ -412,17 +436,8 @@ lc__pg_start() {
 			mv "$data" "$data.old-$ver"
 		fi
 	fi
-	mkdir -p "$dir" "$run"
-	if [[ $EUID -eq 0 ]]; then
-		if ! id postgres >/dev/null 2>&1; then
-			lc_log "creating the system user postgres"
-			useradd --system --user-group --no-create-home --home-dir /var/lib/postgresql \
-				--shell /usr/sbin/nologin postgres
-		fi
-		chown -R postgres: "$dir"
-		runuser -u postgres -- test -w "$dir" ||
-			lc_die "user postgres cannot reach $dir (a parent folder is not searchable by others); run from a checkout outside such a folder or set DATABASE_URL"
-	fi
+	mkdir -p "$run"
+	[[ $EUID -eq 0 ]] && chown postgres: "$run"
 	if [[ ! -f $data/PG_VERSION ]]; then
 		lc_log "initializing a private PostgreSQL in ${data#"$LC_ROOT"/}"
 		lc__pg_as "$bindir/initdb" -D "$data" -U postgres --auth=trust -E UTF8 \
