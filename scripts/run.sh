@@ -47,6 +47,7 @@ lc_log "lawcontest migrate"
 
 lc_log "lawcontest seed demo"
 logins=$(./lawcontest seed demo </dev/null)
+[[ -n $logins ]] || logins="(lawcontest seed demo printed nothing)"
 
 # The listening address: LISTEN_ADDR as given, or 127.0.0.1:8080 or the next free port.
 addr=${LISTEN_ADDR:-127.0.0.1:8080}
@@ -103,7 +104,7 @@ cat <<EOF
   PostgreSQL: $(lc_redact "$DATABASE_URL")
   Redis:      $(lc_redact "$REDIS_URL")
 
-  Demo logins:
+  Demo data and logins (lawcontest seed demo):
     ${logins//$'\n'/$'\n'    }
 
   Press Ctrl-C to stop.
