@@ -213,7 +213,9 @@ func TestQuizAPIDeadlineAndRoles(t *testing.T) {
 	q.expect(q.do("POST", "/api/v1/rounds/"+round+"/attempts", nil, request{token: q.org}), http.StatusForbidden)
 
 	// Opened: only closes_at may move, and only later.
-	res = q.expect(q.do("PATCH", "/api/v1/admin/rounds/"+round, map[string]any{"title": "Khác"}, request{token: q.org}), http.StatusConflict)
+	if q.expect(q.do("PATCH", "/api/v1/admin/rounds/"+round, map[string]any{"title": "Khác"}, request{token: q.org}), http.StatusConflict).apiError(t).Code != "conflict" {
+		t.Fatal("a title change after opening was not refused as a conflict")
+	}
 	q.expect(q.do("PATCH", "/api/v1/admin/rounds/"+round, map[string]any{"closes_at": testNow.Add(48 * time.Hour)}, request{token: q.org}), http.StatusOK)
 	res = q.expect(q.do("PATCH", "/api/v1/admin/rounds/"+round, map[string]any{"duration": 5}, request{token: q.org}), http.StatusUnprocessableEntity)
 	if res.apiError(t).Fields["duration"] == "" {
