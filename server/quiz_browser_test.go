@@ -55,6 +55,17 @@ func screenshot(t *testing.T, name string) chromedp.Action {
 	})
 }
 
+// offlineReady is true once the service worker controls the quiz page and
+// holds everything a reload needs: the page, the attempt and every file.
+const offlineReady = `navigator.serviceWorker.controller !== null && (async () => {
+	const c = await caches.open('lc-quiz-v1');
+	const urls = [location.pathname, '/api/v1/attempts/' + document.getElementById('quiz').dataset.attemptId,
+		'/static/js/api.js', '/static/js/quiz_review.js',
+		...[...document.querySelectorAll('link[rel=stylesheet][href], script[src]')].map(e => e.getAttribute('href') || e.getAttribute('src'))];
+	for (const u of urls) if (!(await c.match(u, { ignoreVary: true }))) return false;
+	return true;
+})()`
+
 // TestBrowserQuizOfflineReloadSubmit takes a whole attempt on a 360x740
 // phone: answers some questions, loses the network, answers more, reloads
 // the page while offline, comes back online, submits and sees the score;
@@ -114,8 +125,7 @@ func TestBrowserQuizOfflineReloadSubmit(t *testing.T) {
 		choose(1, 2),
 		saveState("is-saved"),
 		// Wait for the service worker to hold the page for offline use.
-		chromedp.Poll(`navigator.serviceWorker.controller !== null && caches.open('lc-quiz-v1').then(c => c.keys()).then(k => k.length >= 4)`, nil,
-			chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.Poll(offlineReady, nil, chromedp.WithPollingTimeout(20*time.Second)),
 	)
 	if err != nil {
 		t.Fatal(err)
