@@ -665,3 +665,25 @@ func (s store) markDemo(ctx context.Context, id int64) error {
 	_, err := s.db.ExecContext(ctx, `UPDATE contests SET settings = settings || '{"demo": "quiz"}' WHERE id = $1`, id)
 	return err
 }
+
+// closeRound moves a round's close to now and cuts the deadlines of its
+// attempts in progress to now (never to or before their start: the
+// deadline stays after started_at).
+func (t txStore) closeRound(ctx context.Context, roundID int64, now time.Time) error {
+	if _, err := t.tx.ExecContext(ctx, `UPDATE rounds SET closes_at = $2, updated_at = $2 WHERE id = $1`, roundID, now); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `
+		UPDATE attempts
+		SET deadline_at = greatest(least(deadline_at, $2), started_at + interval '1 millisecond')
+		WHERE round_id = $1 AND status = 'in_progress'`, roundID, now)
+	return err
+}
+
+// inProgressOfRound locks and returns a round's attempts in progress.
+func (t txStore) inProgressOfRound(ctx context.Context, roundID int64) ([]int64, error) {
+	var ids []int64
+	err := t.tx.SelectContext(ctx, &ids, `
+		SELECT id FROM attempts WHERE round_id = $1 AND status = 'in_progress' ORDER BY id FOR UPDATE`, roundID)
+	return ids, err
+}

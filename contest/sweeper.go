@@ -2,6 +2,8 @@ package contest
 
 import (
 	"context"
+
+	"lawcontest/apperr"
 )
 
 // FinalizeExpired finalizes, with their saved answers, up to limit attempts
@@ -67,4 +69,42 @@ func (s *Service) FinalizeAllDue(ctx context.Context) (int, error) {
 			return total, err
 		}
 	}
+}
+
+// CloseNow closes a round at once, for an organizer (issue 5 builds the
+// final ranking on it): closes_at moves to now, attempts in progress get
+// now as their deadline and are finalized with their saved answers, and the
+// change is audited. Closing a closed round again finalizes what is left
+// and changes nothing else. It returns how many attempts it finalized.
+func (s *Service) CloseNow(ctx context.Context, actor Actor, roundID int64) (int, error) {
+	now := s.now()
+	var done []finalizedAttempt
+	err := s.st.inTx(ctx, func(tx txStore) error {
+		r, err := tx.roundForUpdate(ctx, roundID)
+		if err != nil {
+			return err
+		}
+		if !now.After(r.OpensAt) {
+			return apperr.New(apperr.Conflict, "round.not_opened_yet")
+		}
+		if now.Before(r.ClosesAt) {
+			if err := tx.closeRound(ctx, roundID, now); err != nil {
+				return err
+			}
+			if err := tx.audit(ctx, actor, now, "round.close", "round", roundID, map[string]any{"closes_at": now, "was": r.ClosesAt}); err != nil {
+				return err
+			}
+		}
+		ids, err := tx.inProgressOfRound(ctx, roundID)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		done, err = tx.finalize(ctx, ids, AttemptExpired, now)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	s.recordFinalized(ctx, done)
+	return len(done), nil
 }

@@ -87,3 +87,36 @@ func TestTwoSweepersFinalizeEachAttemptOnce(t *testing.T) {
 		t.Fatalf("an attempt not yet due was finalized: %s", status)
 	}
 }
+
+func TestCloseNowFinalizesAttemptsInProgress(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.round(roundInput(1))
+	p := e.participant()
+	v := e.start(r.ID, p)
+	e.save(v, v.Questions[0], e.correct(v.Questions[0]))
+	e.clock.Advance(2 * time.Minute)
+
+	n, err := e.svc.CloseNow(e.ctx, e.org, r.ID)
+	if err != nil || n != 1 {
+		t.Fatalf("close: %d %v", n, err)
+	}
+	got, _ := e.svc.Attempt(e.ctx, v.ID, p)
+	if got.Status != AttemptExpired || got.Result.CorrectCount != 1 || got.Result.DurationMS != 120_000 {
+		t.Fatalf("attempt after close: %+v %+v", got, got.Result)
+	}
+	round, _ := e.svc.Round(e.ctx, r.ID)
+	if round.Status != RoundClosed || !round.ClosesAt.Equal(t0.Add(2*time.Minute)) {
+		t.Fatalf("round after close: %+v", round)
+	}
+	_, _, err = e.svc.Start(e.ctx, r.ID, e.participant())
+	wantCode(t, err, "round_not_open")
+	if n, err := e.svc.CloseNow(e.ctx, e.org, r.ID); err != nil || n != 0 {
+		t.Fatalf("second close: %d %v", n, err)
+	}
+	var audits int
+	e.db.Get(&audits, `SELECT count(*) FROM audit_log WHERE action = 'round.close'`)
+	if audits != 1 {
+		t.Fatalf("%d close audits", audits)
+	}
+}
