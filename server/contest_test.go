@@ -94,8 +94,16 @@ func TestQuizAPIWholeAttempt(t *testing.T) {
 		return q.do("PUT", "/api/v1/attempts/"+id+"/answers/"+qid, map[string]string{"option_id": opt}, request{token: token})
 	}
 	correct := func(i int) string { return q.bank.correct(mustInt(t, qs[i].ID)) }
+	wrong := func(i int) string {
+		for _, o := range qs[i].Options {
+			if o.ID != correct(i) {
+				return o.ID
+			}
+		}
+		return ""
+	}
 	q.expect(put(qs[0].ID, correct(0), tok), http.StatusNoContent)
-	q.expect(put(qs[1].ID, qs[1].Options[0].ID, tok), http.StatusNoContent)
+	q.expect(put(qs[1].ID, wrong(1), tok), http.StatusNoContent)
 	if put(qs[1].ID, "khong-co", tok).Status != http.StatusUnprocessableEntity {
 		t.Fatal("an option not in the question was accepted")
 	}
