@@ -11,7 +11,7 @@ if (btn) {
       try { await caches.delete('lc-quiz-v1'); } catch (e) { /* nothing cached */ }
     }
     try {
-      Object.keys(localStorage).filter((k) => k.startsWith('lc-')).forEach((k) => localStorage.removeItem(k));
+      Object.keys(localStorage).filter((k) => k.startsWith('lc.') || k.startsWith('lc-')).forEach((k) => localStorage.removeItem(k));
     } catch (e) { /* storage unavailable */ }
     location.href = '/';
   });
