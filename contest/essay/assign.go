@@ -11,6 +11,7 @@ type PlanEssay struct {
 	UnitID int64   // the author's unit; 0 when none
 	Held   []int64 // judges who keep their seat on this essay (work started, or any seat kept)
 	Need   int     // seats still to fill
+	Prefer []int64 // judges who sat here before this run: tried first, so a re-run moves little
 }
 
 // PlanJudge is one judge of the panel.
@@ -121,8 +122,16 @@ func newPlanner(essays []PlanEssay, judges []PlanJudge) *planner {
 		// A per-essay order from a hash of the pair spreads judges over
 		// essays, so the same two judges are not always paired, while the
 		// plan stays reproducible.
+		prefer := map[int64]bool{}
+		for _, id := range e.Prefer {
+			prefer[id] = true
+		}
 		sort.Slice(p.edges[ei], func(a, b int) bool {
-			return pairHash(e.ID, judges[p.edges[ei][a]].ID) < pairHash(e.ID, judges[p.edges[ei][b]].ID)
+			ja, jb := judges[p.edges[ei][a]].ID, judges[p.edges[ei][b]].ID
+			if prefer[ja] != prefer[jb] {
+				return prefer[ja]
+			}
+			return pairHash(e.ID, ja) < pairHash(e.ID, jb)
 		})
 	}
 	return p
