@@ -26,7 +26,7 @@ type fixture struct {
 
 var (
 	t0        = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	contestAt = t0.Add(24 * time.Hour)     // contests open
+	contestAt = t0.Add(24 * time.Hour)      // contests open
 	closeAt   = t0.Add(20 * 24 * time.Hour) // and close
 )
 

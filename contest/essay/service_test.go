@@ -234,10 +234,10 @@ func TestAssignTenJudgesHundredOneEssays(t *testing.T) {
 	check := func() {
 		t.Helper()
 		type row struct {
-			JudgeID  int64 `db:"judge_id"`
-			JudgeU   *int64 `db:"judge_unit"`
-			AuthorU  *int64 `db:"author_unit"`
-			EssayID  int64 `db:"essay_id"`
+			JudgeID int64  `db:"judge_id"`
+			JudgeU  *int64 `db:"judge_unit"`
+			AuthorU *int64 `db:"author_unit"`
+			EssayID int64  `db:"essay_id"`
 		}
 		var rows []row
 		if err := f.db.Select(&rows, `SELECT a.judge_id, u.unit_id AS judge_unit, e.author_unit_id AS author_unit, e.id AS essay_id
