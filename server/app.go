@@ -21,6 +21,7 @@ import (
 
 	"lawcontest/account"
 	"lawcontest/clock"
+	"lawcontest/contest/essay"
 	"lawcontest/frontend"
 	"lawcontest/frontend/i18n"
 	"lawcontest/server/db"
@@ -54,6 +55,7 @@ type App struct {
 
 	accounts *account.Store
 	sessions account.SessionPolicy
+	essays   *essay.Service
 
 	csrfKey  []byte
 	inFlight chan struct{}
@@ -124,6 +126,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		},
 	}
 	a.accounts = account.NewStore(d.DB, d.Clock, a.hasher)
+	a.essays = essay.New(d.DB, d.Clock)
 	if a.csrfKey, err = loadSecret(ctx, d.DB, "csrf"); err != nil {
 		return nil, err
 	}

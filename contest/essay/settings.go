@@ -2,6 +2,7 @@ package essay
 
 import (
 	"context"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -108,4 +109,40 @@ func (s *Service) SetSettings(ctx context.Context, by Actor, contestID int64, st
 		return s.audit(ctx, tx, by, "essay.settings_set", "contest", contestID, map[string]any{"before": old, "after": st})
 	})
 	return st, err
+}
+
+// Info is what anyone may know of an essay contest's rules: enough for the
+// submission page to count words against the limit and show the deadline.
+type Info struct {
+	ContestID int64     `json:"contest_id,string"`
+	Title     string    `json:"title"`
+	StartsAt  time.Time `json:"starts_at"`
+	EndsAt    time.Time `json:"ends_at"`
+	Open      bool      `json:"open"`
+	WordLimit int       `json:"word_limit"`
+	Published bool      `json:"results_published"`
+}
+
+// Info returns the public rules of a published essay contest.
+func (s *Service) Info(ctx context.Context, contestID int64) (Info, error) {
+	c, err := s.essayContest(ctx, s.db, contestID)
+	if err != nil {
+		return Info{}, err
+	}
+	if !c.Published {
+		return Info{}, apperr.New(apperr.NotFound, "essay.contest_not_found")
+	}
+	set, err := s.st.settings(ctx, s.db, contestID)
+	if err != nil {
+		return Info{}, err
+	}
+	pub, err := s.st.isPublished(ctx, s.db, contestID)
+	if err != nil {
+		return Info{}, err
+	}
+	now := s.now()
+	return Info{
+		ContestID: c.ID, Title: c.Title, StartsAt: c.StartsAt.UTC(), EndsAt: c.EndsAt.UTC(),
+		Open: !now.Before(c.StartsAt) && now.Before(c.EndsAt), WordLimit: set.WordLimit, Published: pub,
+	}, nil
 }
