@@ -11,7 +11,7 @@ import (
 
 // system is the actor of steps the rules take by themselves (a third judge
 // brought in, a final mark computed).
-var system = Actor{Role: audit.System.Role}
+func system() Actor { return Actor{Role: audit.System.Role} }
 
 // audit records one change in the audit log inside the caller's
 // transaction, so the record and the change commit together.

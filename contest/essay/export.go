@@ -20,12 +20,14 @@ type Texts func(key string, args ...any) string
 var vietnam = time.FixedZone("ICT", 7*3600)
 
 // exportColumns are the catalogue keys of the export's headers, in order.
-var exportColumns = []string{
-	"essay.col_rank", "essay.col_prize", "essay.col_mark", "essay.col_code", "essay.col_title",
-	"essay.col_full_name", "essay.col_birth_date", "essay.col_phone", "essay.col_email",
-	"essay.col_citizen_id", "essay.col_unit", "essay.col_category", "essay.col_word_count",
-	"essay.col_submitted_at", "essay.col_updated_at", "essay.col_mark1", "essay.col_mark2",
-	"essay.col_scores", "essay.col_disqualified",
+func exportColumns() []string {
+	return []string{
+		"essay.col_rank", "essay.col_prize", "essay.col_mark", "essay.col_code", "essay.col_title",
+		"essay.col_full_name", "essay.col_birth_date", "essay.col_phone", "essay.col_email",
+		"essay.col_citizen_id", "essay.col_unit", "essay.col_category", "essay.col_word_count",
+		"essay.col_submitted_at", "essay.col_updated_at", "essay.col_mark1", "essay.col_mark2",
+		"essay.col_scores", "essay.col_disqualified",
+	}
 }
 
 // ExportXLSX writes every essay of the contest with full details for
@@ -62,8 +64,9 @@ func (s *Service) ExportXLSX(ctx context.Context, contestID int64, t Texts, w io
 	if err := sw.SetRow("A1", title); err != nil {
 		return err
 	}
-	header := make([]any, len(exportColumns))
-	for i, k := range exportColumns {
+	cols := exportColumns()
+	header := make([]any, len(cols))
+	for i, k := range cols {
 		header[i] = t(k)
 	}
 	if err := sw.SetRow("A2", header); err != nil {

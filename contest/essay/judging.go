@@ -417,7 +417,7 @@ func (s *Service) updateMark(ctx context.Context, tx *sqlx.Tx, contestID, essayI
 	details := map[string]any{"stage": stage, "panel_scores": panel, "threshold": set.DiscrepancyThreshold}
 	if Discrepant(panel, set.DiscrepancyThreshold) && len(extra) == 0 {
 		if !thirdSeat {
-			if err := s.audit(ctx, tx, system, "essay.discrepancy", "essay", essayID, details); err != nil {
+			if err := s.audit(ctx, tx, system(), "essay.discrepancy", "essay", essayID, details); err != nil {
 				return err
 			}
 			if _, err := s.bringThird(ctx, tx, contestID, essayID, stage, details); err != nil {
@@ -432,7 +432,7 @@ func (s *Service) updateMark(ctx context.Context, tx *sqlx.Tx, contestID, essayI
 	if err := s.st.saveMark(ctx, tx, essayID, stage, "final", sql.NullFloat64{Float64: mark, Valid: true}, now); err != nil {
 		return err
 	}
-	return s.audit(ctx, tx, system, "essay.mark_final", "essay", essayID, details)
+	return s.audit(ctx, tx, system(), "essay.mark_final", "essay", essayID, details)
 }
 
 // bringThird seats the extra judge of a discrepancy, or records that no
@@ -446,13 +446,13 @@ func (s *Service) bringThird(ctx context.Context, tx *sqlx.Tx, contestID, essayI
 		return false, err
 	}
 	if judge == 0 {
-		return false, s.audit(ctx, tx, system, "essay.third_unavailable", "essay", essayID, details)
+		return false, s.audit(ctx, tx, system(), "essay.third_unavailable", "essay", essayID, details)
 	}
 	if err := s.st.insertSeats(ctx, tx, stage, "third", []Seat{{EssayID: essayID, JudgeID: judge}}, s.now()); err != nil {
 		return false, err
 	}
 	details["judge_id"] = judge
-	return true, s.audit(ctx, tx, system, "essay.third_assigned", "essay", essayID, details)
+	return true, s.audit(ctx, tx, system(), "essay.third_assigned", "essay", essayID, details)
 }
 
 // Disqualify removes an essay from judging and results (or puts it back

@@ -184,3 +184,20 @@ func (store) ownEssays(ctx context.Context, q sqlx.QueryerContext, authorID, con
 		ORDER BY c.ends_at DESC, e.id DESC`, authorID, contestID, DefaultSettings().WordLimit)
 	return rows, err
 }
+
+func (store) contestByTitle(ctx context.Context, q sqlx.QueryerContext, title string) (int64, error) {
+	var id int64
+	err := sqlx.GetContext(ctx, q, &id, `SELECT id FROM contests WHERE kind = 'essay' AND title = $1 ORDER BY id LIMIT 1`, title)
+	return id, err
+}
+
+// insertDemoContest makes a published essay contest for the demo seed; the
+// contest package owns contests in production.
+func (store) insertDemoContest(ctx context.Context, tx *sqlx.Tx, title string, starts, ends time.Time) (int64, error) {
+	var id int64
+	err := tx.GetContext(ctx, &id, `INSERT INTO contests (kind, title, description, rules, published, starts_at, ends_at, created_at, updated_at)
+		VALUES ('essay', $1, 'Cuộc thi viết về các hành động đẹp khi tham gia môi trường mạng (dữ liệu mẫu).',
+			'Mỗi người nộp một bài, tối đa 2.000 chữ, sửa được đến hết hạn. Bài được chấm kín bởi hai giám khảo theo thang điểm 100.',
+			true, $2, $3, $2, $2) RETURNING id`, title, starts, ends)
+	return id, err
+}
