@@ -56,6 +56,9 @@ type App struct {
 	accounts *account.Store
 	sessions account.SessionPolicy
 	essays   *essay.Service
+	// participation checks whether a participant has taken part in any
+	// contest (see hasTakenPart); each contest package adds one.
+	participation []func(ctx context.Context, userID int64) (bool, error)
 
 	csrfKey  []byte
 	inFlight chan struct{}
@@ -127,6 +130,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 	}
 	a.accounts = account.NewStore(d.DB, d.Clock, a.hasher)
 	a.essays = essay.New(d.DB, d.Clock)
+	a.participation = append(a.participation, a.essays.TookPart)
 	if a.csrfKey, err = loadSecret(ctx, d.DB, "csrf"); err != nil {
 		return nil, err
 	}

@@ -37,8 +37,11 @@ func (a *App) routes() []route {
 		{method: http.MethodDelete, path: "/api/v1/sessions/all", access: signedIn, handler: a.logoutEverywhere},
 		{method: http.MethodGet, path: "/api/v1/session", access: public, handler: a.currentSession},
 		{method: http.MethodGet, path: "/api/v1/me", access: signedIn, handler: a.me},
+		{method: http.MethodPatch, path: "/api/v1/me", access: participant, handler: a.updateMyProfile},
 		{method: http.MethodGet, path: "/api/v1/units", access: public, handler: a.searchUnits},
 		{method: http.MethodPost, path: "/api/v1/admin/users", access: admin, handler: a.createStaff},
+		{method: http.MethodGet, path: "/api/v1/admin/participants", access: organizer, handler: a.listParticipants},
+		{method: http.MethodPatch, path: "/api/v1/admin/participants/:id", access: organizer, handler: a.correctParticipant},
 
 		// Pages.
 		{method: http.MethodGet, path: "/", access: public, handler: a.homePage},

@@ -293,3 +293,10 @@ func newCode() string {
 	}
 	return string(out)
 }
+
+// TookPart reports whether the user has submitted an essay to any contest:
+// from then on their registration data is locked (organizers verify winners
+// against it).
+func (s *Service) TookPart(ctx context.Context, userID int64) (bool, error) {
+	return s.st.hasEssay(ctx, s.db, userID)
+}

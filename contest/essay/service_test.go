@@ -390,3 +390,17 @@ func TestDiscrepancyBringsThirdJudge(t *testing.T) {
 	}
 	_ = time.Now
 }
+
+func TestTookPart(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := f.contest("essay")
+	p := f.participant(0)
+	if ok, err := f.svc.TookPart(f.ctx, p.ID); err != nil || ok {
+		t.Fatalf("before: %v %v", ok, err)
+	}
+	f.submit(p, c, "Bài", essayTwo)
+	if ok, err := f.svc.TookPart(f.ctx, p.ID); err != nil || !ok {
+		t.Fatalf("after: %v %v", ok, err)
+	}
+}

@@ -201,3 +201,9 @@ func (store) insertDemoContest(ctx context.Context, tx *sqlx.Tx, title string, s
 			true, $2, $3, $2, $2) RETURNING id`, title, starts, ends)
 	return id, err
 }
+
+func (store) hasEssay(ctx context.Context, q sqlx.QueryerContext, authorID int64) (bool, error) {
+	var ok bool
+	err := sqlx.GetContext(ctx, q, &ok, `SELECT EXISTS (SELECT 1 FROM essays WHERE author_id = $1)`, authorID)
+	return ok, err
+}
