@@ -2,6 +2,7 @@ package essay
 
 import (
 	"hash/fnv"
+	"io"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -46,15 +47,28 @@ type shingled struct {
 	set    map[uint64]struct{}
 }
 
-func shingle(d DupDoc) shingled {
-	s := shingled{doc: d, words: splitWords(d.Text), set: map[uint64]struct{}{}}
-	for i := 0; i+shingleSize <= len(s.words); i++ {
-		h := fnv.New64a()
-		for _, w := range s.words[i : i+shingleSize] {
-			h.Write([]byte(w.folded))
-			h.Write([]byte{0})
+func shingle(d DupDoc, folds map[string]string, hashes map[string]uint64) shingled {
+	s := shingled{doc: d, words: splitWordsCached(d.Text, folds)}
+	s.set = make(map[uint64]struct{}, len(s.words))
+	// Each folded syllable is hashed once; a shingle's hash combines the
+	// hashes of its syllables in order.
+	wh := make([]uint64, len(s.words))
+	for i, w := range s.words {
+		x, ok := hashes[w.folded]
+		if !ok {
+			h := fnv.New64a()
+			io.WriteString(h, w.folded)
+			x = h.Sum64()
+			hashes[w.folded] = x
 		}
-		x := h.Sum64()
+		wh[i] = x
+	}
+	for i := 0; i+shingleSize <= len(wh); i++ {
+		var x uint64 = 14695981039346656037
+		for _, y := range wh[i : i+shingleSize] {
+			x = (x ^ y) * 1099511628211
+			x ^= x >> 29
+		}
 		s.hashes = append(s.hashes, x)
 		s.set[x] = struct{}{}
 	}
@@ -69,8 +83,9 @@ func shingle(d DupDoc) shingled {
 func FindNearDuplicates(docs []DupDoc) []DupPair {
 	sh := make([]shingled, len(docs))
 	index := map[uint64][]int32{}
+	folds, hashes := map[string]string{}, map[string]uint64{}
 	for i, d := range docs {
-		sh[i] = shingle(d)
+		sh[i] = shingle(d, folds, hashes)
 		for x := range sh[i].set {
 			index[x] = append(index[x], int32(i))
 		}
