@@ -347,3 +347,64 @@ func TestEssayDuplicatesOverHTTP(t *testing.T) {
 		t.Fatalf("pairs %s", res.Body)
 	}
 }
+
+func TestEssaySettingsShortlistAndDisqualifyOverHTTP(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	c := e.essayContest()
+	ap := fmt.Sprintf("/api/v1/admin/contests/%d", c)
+	org := e.staff("organizer", "btc")
+	judge, _ := e.judgeIn("giamkhao", 0)
+
+	res := e.expect(e.do("GET", ap+"/essay-settings", nil, request{token: org}), http.StatusOK)
+	if !strings.Contains(string(res.Body), `"word_limit":2000`) || !strings.Contains(string(res.Body), `"final_rule":"closest_two_mean"`) {
+		t.Fatalf("default settings %s", res.Body)
+	}
+	settings := map[string]any{"word_limit": 60, "judges_per_essay": 1, "discrepancy_threshold": 15, "final_rule": "median",
+		"two_stage": true, "prizes": map[string]int{"first": 1, "second": 0, "third": 0, "consolation": 0}}
+	e.expect(e.do("PUT", ap+"/essay-settings", settings, request{token: org}), http.StatusOK)
+	bad := map[string]any{"word_limit": 10, "judges_per_essay": 9, "discrepancy_threshold": 0, "final_rule": "max", "two_stage": false, "prizes": map[string]int{}}
+	f := e.expect(e.do("PUT", ap+"/essay-settings", bad, request{token: org}), http.StatusUnprocessableEntity).apiError(t).Fields
+	for _, k := range []string{"word_limit", "judges_per_essay", "discrepancy_threshold", "final_rule"} {
+		if f[k] == "" {
+			t.Errorf("no message for %s: %v", k, f)
+		}
+	}
+	e.expect(e.do("PUT", ap+"/essay-settings", settings, request{token: judge}), http.StatusForbidden)
+
+	// The word limit applies: 61 words are refused with the count in the message.
+	a := e.essayAuthor("Lý Thường Kiệt", 0)
+	msg := e.expect(e.do("POST", fmt.Sprintf("/api/v1/contests/%d/essays", c), map[string]any{"title": "Dài", "body": strings.Repeat("chữ ", 61), "declaration": true}, request{token: a.token}), http.StatusUnprocessableEntity).apiError(t).Fields["body"]
+	if !strings.Contains(msg, "61") || !strings.Contains(msg, "60") {
+		t.Fatalf("word limit message %q", msg)
+	}
+	res = e.expect(e.do("POST", fmt.Sprintf("/api/v1/contests/%d/essays", c), map[string]any{"title": "Vừa", "body": strings.Repeat("chữ ", 60), "declaration": true}, request{token: a.token}), http.StatusCreated)
+	var sub struct{ Essay struct{ ID string } }
+	res.decode(t, &sub)
+
+	// Shortlisting needs finished preliminary marks; one rule at a time.
+	e.clock.Set(testNow.Add(time.Hour))
+	e.expect(e.do("POST", ap+"/shortlist", map[string]any{"top": 1, "min_mark": 50}, request{token: org}), http.StatusUnprocessableEntity)
+	e.expect(e.do("PUT", ap+"/rubric", essayRubric, request{token: org}), http.StatusOK)
+	e.expect(e.do("POST", ap+"/assignments", map[string]any{}, request{token: org}), http.StatusOK)
+	if code := e.expect(e.do("POST", ap+"/shortlist", map[string]any{"top": 1}, request{token: org}), http.StatusConflict).apiError(t).Code; code != "conflict" {
+		t.Fatal(code)
+	}
+	ss, _ := e.seats(judge)
+	e.expect(e.do("PUT", "/api/v1/judge/assignments/"+ss[0].ID, map[string]any{"scores": essaySheet(64), "final": true}, request{token: judge}), http.StatusOK)
+	res = e.expect(e.do("POST", ap+"/shortlist", map[string]any{"min_mark": 60}, request{token: org}), http.StatusOK)
+	if !strings.Contains(string(res.Body), `"finalists":1`) {
+		t.Fatalf("shortlist %s", res.Body)
+	}
+
+	// Disqualifying needs a reason and takes the essay out of judging.
+	e.expect(e.do("POST", "/api/v1/admin/essays/"+sub.Essay.ID+"/disqualify", map[string]any{"disqualified": true}, request{token: org}), http.StatusUnprocessableEntity)
+	e.expect(e.do("POST", "/api/v1/admin/essays/"+sub.Essay.ID+"/disqualify", map[string]any{"disqualified": true, "reason": "Sao chép"}, request{token: org}), http.StatusNoContent)
+	if ss, _ := e.seats(judge); len(ss) != 0 {
+		t.Fatalf("judge still sees a disqualified essay: %+v", ss)
+	}
+	res = e.expect(e.do("GET", "/api/v1/me/essays", nil, request{token: a.token}), http.StatusOK)
+	if !strings.Contains(string(res.Body), `"status":"disqualified"`) {
+		t.Fatalf("my essays %s", res.Body)
+	}
+}

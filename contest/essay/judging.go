@@ -328,6 +328,9 @@ func (s *Service) Score(ctx context.Context, by Actor, seatID int64, in ScoreInp
 		if seat.Status == "final" {
 			return apperr.New(apperr.Conflict, "essay.score_final")
 		}
+		if seat.Disqualified {
+			return apperr.New(apperr.Conflict, "essay.disqualified")
+		}
 		c, err := s.essayContest(ctx, tx, seat.ContestID)
 		if err != nil {
 			return err

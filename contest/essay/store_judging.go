@@ -127,11 +127,14 @@ type seatRow struct {
 	Status    string          `db:"status"`
 	Total     sql.NullFloat64 `db:"total"`
 	ContestID int64           `db:"contest_id"`
+	// the essay was disqualified after the seat was given
+	Disqualified bool `db:"disqualified"`
 }
 
 // seat returns one seat; with lock, the row is locked for the transaction.
 func (store) seat(ctx context.Context, q sqlx.QueryerContext, id int64, lock bool) (seatRow, error) {
-	query := `SELECT a.id, a.essay_id, a.stage, a.judge_id, a.seat, a.status, a.total, e.contest_id
+	query := `SELECT a.id, a.essay_id, a.stage, a.judge_id, a.seat, a.status, a.total, e.contest_id,
+			e.disqualified_at IS NOT NULL AS disqualified
 		FROM essay_assignments a JOIN essays e ON e.id = a.essay_id WHERE a.id = $1`
 	if lock {
 		query += ` FOR UPDATE OF a`
@@ -143,7 +146,8 @@ func (store) seat(ctx context.Context, q sqlx.QueryerContext, id int64, lock boo
 
 func (store) essaySeats(ctx context.Context, q sqlx.QueryerContext, essayID int64, stage int) ([]seatRow, error) {
 	var rows []seatRow
-	err := sqlx.SelectContext(ctx, q, &rows, `SELECT a.id, a.essay_id, a.stage, a.judge_id, a.seat, a.status, a.total, e.contest_id
+	err := sqlx.SelectContext(ctx, q, &rows, `SELECT a.id, a.essay_id, a.stage, a.judge_id, a.seat, a.status, a.total, e.contest_id,
+			e.disqualified_at IS NOT NULL AS disqualified
 		FROM essay_assignments a JOIN essays e ON e.id = a.essay_id
 		WHERE a.essay_id = $1 AND a.stage = $2 ORDER BY a.id`, essayID, stage)
 	return rows, err
