@@ -37,13 +37,6 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-func (f *fixture) exec(q string, args ...any) {
-	f.t.Helper()
-	if _, err := f.db.ExecContext(f.ctx, q, args...); err != nil {
-		f.t.Fatalf("%s: %v", q, err)
-	}
-}
-
 func (f *fixture) unit(name string) int64 {
 	f.t.Helper()
 	var id int64

@@ -75,8 +75,6 @@ func (s *Service) essayContest(ctx context.Context, q sqlx.QueryerContext, id in
 	return c, err
 }
 
-func isStaff(role string) bool { return role != RoleParticipant }
-
 func isOrganizer(a Actor) bool { return a.Role == RoleOrganizer || a.Role == RoleAdmin }
 
 func requireOrganizer(a Actor) error {

@@ -169,20 +169,6 @@ func (store) saveScore(ctx context.Context, tx *sqlx.Tx, id int64, scores map[st
 	return err
 }
 
-type markRow struct {
-	Status string          `db:"status"`
-	Mark   sql.NullFloat64 `db:"mark"`
-}
-
-func (store) mark(ctx context.Context, q sqlx.QueryerContext, essayID int64, stage int) (markRow, bool, error) {
-	var m markRow
-	err := sqlx.GetContext(ctx, q, &m, `SELECT status, mark FROM essay_marks WHERE essay_id = $1 AND stage = $2`, essayID, stage)
-	if err == sql.ErrNoRows {
-		return markRow{}, false, nil
-	}
-	return m, err == nil, err
-}
-
 func (store) saveMark(ctx context.Context, tx *sqlx.Tx, essayID int64, stage int, status string, mark sql.NullFloat64, now time.Time) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO essay_marks (essay_id, stage, status, mark, updated_at)
 		VALUES ($1, $2, $3, $4, $5)
