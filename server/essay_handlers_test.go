@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"lawcontest/account"
+	"lawcontest/contest/essay"
 )
 
 // essayContest inserts an open, published essay contest ending an hour after
@@ -407,4 +408,61 @@ func TestEssaySettingsShortlistAndDisqualifyOverHTTP(t *testing.T) {
 	if !strings.Contains(string(res.Body), `"status":"disqualified"`) {
 		t.Fatalf("my essays %s", res.Body)
 	}
+}
+
+// TestEssayAssignmentTenJudgesOverHTTP: 101 essays from 6 units, 10 judges
+// (6 of them from those units): every essay gets 2 judges, none of its
+// author's unit, and judges' loads differ by at most one.
+func TestEssayAssignmentTenJudgesOverHTTP(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	c := e.essayContest()
+	org := e.staff("organizer", "btc")
+	var units []int64
+	for i := 0; i < 6; i++ {
+		units = append(units, e.unit(fmt.Sprintf("Trường Tiểu học số %d", i+1)))
+	}
+	ctx := context.Background()
+	// Authors and judges are inserted directly: registering 111 accounts
+	// through the API would only measure password hashing.
+	for i := 0; i < 101; i++ {
+		var id int64
+		err := e.db.Get(&id, `INSERT INTO users (role, phone, password_hash, full_name, display_name, unit_id, created_at, updated_at)
+			VALUES ('participant', $1, 'x', 'Thí Sinh', 'Thí Sinh', $2, $3, $3) RETURNING id`, fmt.Sprintf("0987%06d", i), units[i%6], testNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.app.essays.Submit(ctx, essayActorOf(id), c, essayDraft()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 10; i++ {
+		var unit any
+		if i < 6 {
+			unit = units[i]
+		}
+		if _, err := e.db.Exec(`INSERT INTO users (role, username, password_hash, full_name, display_name, unit_id, created_at, updated_at)
+			VALUES ('judge', $1, 'x', 'Giám khảo', 'Giám khảo', $2, $3, $3)`, fmt.Sprintf("giamkhao%02d", i), unit, testNow); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.expect(e.do("PUT", fmt.Sprintf("/api/v1/admin/contests/%d/rubric", c), essayRubric, request{token: org}), http.StatusOK)
+	e.clock.Set(testNow.Add(time.Hour))
+	e.expect(e.do("POST", fmt.Sprintf("/api/v1/admin/contests/%d/assignments", c), map[string]any{"judges_per_essay": 2}, request{token: org}), http.StatusOK)
+
+	var sameUnit, badEssays int
+	e.db.Get(&sameUnit, `SELECT count(*) FROM essay_assignments a JOIN essays s ON s.id = a.essay_id JOIN users j ON j.id = a.judge_id
+		WHERE j.unit_id = s.author_unit_id`)
+	e.db.Get(&badEssays, `SELECT count(*) FROM (SELECT essay_id FROM essay_assignments GROUP BY essay_id HAVING count(*) <> 2) x`)
+	var lo, hi, judges int
+	e.db.QueryRow(`SELECT min(n), max(n), count(*) FROM (SELECT count(*) AS n FROM essay_assignments GROUP BY judge_id) x`).Scan(&lo, &hi, &judges)
+	if sameUnit != 0 || badEssays != 0 || judges != 10 || hi-lo > 1 || lo != 20 {
+		t.Fatalf("same-unit seats %d, essays without 2 judges %d, %d judges with loads %d..%d", sameUnit, badEssays, judges, lo, hi)
+	}
+}
+
+func essayActorOf(id int64) essay.Actor { return essay.Actor{ID: id, Role: essay.RoleParticipant} }
+
+func essayDraft() essay.Draft {
+	return essay.Draft{Title: "Việc tốt trên mạng", Body: essayBody, Declaration: true}
 }
