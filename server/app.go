@@ -21,6 +21,7 @@ import (
 
 	"lawcontest/account"
 	"lawcontest/clock"
+	"lawcontest/contest"
 	"lawcontest/contest/essay"
 	"lawcontest/frontend"
 	"lawcontest/frontend/i18n"
@@ -59,6 +60,7 @@ type App struct {
 	// participation checks whether a participant has taken part in any
 	// contest (see hasTakenPart); each contest package adds one.
 	participation []func(ctx context.Context, userID int64) (bool, error)
+	contests      *contest.Service
 
 	csrfKey  []byte
 	inFlight chan struct{}
@@ -129,6 +131,8 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		},
 	}
 	a.accounts = account.NewStore(d.DB, d.Clock, a.hasher)
+	a.contests = contest.New(d.DB, newQuizBank(d.DB, d.Clock), nil, d.Clock, contest.Options{Grace: cfg.AnswerGrace, Logger: d.Log})
+	a.participation = append(a.participation, a.contests.HasTakenPart)
 	a.essays = essay.New(d.DB, d.Clock)
 	a.participation = append(a.participation, a.essays.TookPart)
 	if a.csrfKey, err = loadSecret(ctx, d.DB, "csrf"); err != nil {
@@ -162,6 +166,12 @@ func (a *App) Start() {
 	a.stopJobs = cancel
 	a.every(ctx, "expired-sessions", 10*time.Minute, func(ctx context.Context) error {
 		_, err := a.accounts.DeleteExpiredSessions(ctx)
+		return err
+	})
+	// Attempts nobody submitted are finalized a few seconds after their
+	// deadline and grace; safe with any number of instances.
+	a.every(ctx, "attempt-sweeper", 3*time.Second, func(ctx context.Context) error {
+		_, err := a.contests.FinalizeAllDue(ctx)
 		return err
 	})
 }

@@ -46,9 +46,11 @@ func TestBrowserEssayContest(t *testing.T) {
 
 	// The participant writes: the counter follows, the draft survives a reload.
 	path := fmt.Sprintf("/contests/%d/essay", c)
-	browserLogin(t, ctx, e, a.phone, "mat-khau-an-toan", path)
+	// From the contest's page, the way a participant finds it.
+	browserLogin(t, ctx, e, a.phone, "mat-khau-an-toan", fmt.Sprintf("/contests/%d", c))
 	var counter, code string
 	err := chromedp.Run(ctx,
+		chromedp.Click(`a[href="`+path+`"]`),
 		chromedp.WaitVisible(`#essay-form`),
 		chromedp.SendKeys(`#essay-title`, "Lời nhắn tử tế"),
 		chromedp.SendKeys(`#essay-body`, "Mạng xã hội là nơi kết nối."),
