@@ -452,7 +452,7 @@ func TestDuplicateReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	winner := e.person("Nguyễn Văn Minh", "2008-03-04", "001208000001")
-	twin := e.person("NGUYỄN  VĂN MINH", "2008-03-04", "")  // same folded name and birth date
+	twin := e.person("NGUYỄN  VĂN MINH", "2008-03-04", "")    // same folded name and birth date
 	namesake := e.person("Nguyễn Văn Minh", "2009-03-04", "") // another birth date: not a match
 	second := e.person("Trần Thị Lan", "2007-01-01", "")
 	e.done(r.ID, winner, 4, 100, nil)
