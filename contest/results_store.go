@@ -514,3 +514,69 @@ func (s store) duplicates(ctx context.Context, contestID, roundID int64, ids []i
 type rowFunc func(dest ...any) error
 
 func (f rowFunc) Scan(dest ...any) error { return f(dest...) }
+
+// ---- exports
+
+func scanExportRow(rows *sql.Rows) (exportRow, error) {
+	var r exportRow
+	err := rows.Scan(&r.Rank, &r.Place, &r.ParticipantID, &r.AttemptID, &r.FullName, &r.BirthDate, &r.Phone,
+		&r.Email, &r.CitizenID, &r.Unit, &r.Category, &r.CorrectCount, &r.Score, &r.Prediction,
+		&r.PredictionDiff, &r.DurationMS, &r.SubmittedAt, &r.Prize, &r.Disqualified)
+	return r, err
+}
+
+func eachExportRow(rows *sql.Rows, fn func(exportRow) error) error {
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanExportRow(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// exportRows streams a round's standings with contact details: ranked
+// accounts first (rank among them), then disqualified ones (no rank).
+func (s store) exportRows(ctx context.Context, contestID, roundID int64, fn func(exportRow) error) error {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT CASE WHEN d.participant_id IS NULL
+		            THEN row_number() OVER (PARTITION BY d.participant_id IS NULL ORDER BY s.place) END,
+			s.place, s.participant_id, s.attempt_id, u.full_name, u.birth_date, coalesce(u.phone, ''),
+			coalesce(u.email, ''), coalesce(u.citizen_id, ''), coalesce(n.name, ''), coalesce(u.category, ''),
+			s.correct_count, s.score, s.prediction, s.prediction_diff, s.duration_ms, s.submitted_at,
+			'', coalesce(d.reason, '')
+		FROM round_standings s
+		JOIN users u ON u.id = s.participant_id
+		LEFT JOIN units n ON n.id = u.unit_id
+		LEFT JOIN contest_disqualifications d ON d.contest_id = $2 AND d.participant_id = s.participant_id
+		WHERE s.round_id = $1
+		ORDER BY d.participant_id IS NOT NULL, s.place`, roundID, contestID)
+	if err != nil {
+		return err
+	}
+	return eachExportRow(rows, fn)
+}
+
+// publishedExportRows streams a publication as announced (name and unit
+// as published) with today's contact details.
+func (s store) publishedExportRows(ctx context.Context, pubID int64, fn func(exportRow) error) error {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT pr.rank::bigint, coalesce(st.place, 0), pr.participant_id, pr.attempt_id, pr.full_name, u.birth_date,
+			coalesce(u.phone, ''), coalesce(u.email, ''), coalesce(u.citizen_id, ''), pr.unit_name,
+			coalesce(u.category, ''), pr.correct_count, pr.score, pr.prediction, pr.prediction_diff, pr.duration_ms,
+			pr.submitted_at, coalesce(pr.prize, ''), ''
+		FROM round_published_results pr
+		JOIN round_publications pb ON pb.id = pr.publication_id
+		JOIN users u ON u.id = pr.participant_id
+		LEFT JOIN round_standings st ON st.round_id = pb.round_id AND st.participant_id = pr.participant_id
+		WHERE pr.publication_id = $1
+		ORDER BY pr.rank`, pubID)
+	if err != nil {
+		return err
+	}
+	return eachExportRow(rows, fn)
+}
