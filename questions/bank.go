@@ -42,6 +42,29 @@ type Bank struct {
 	// invalidation for Rebuild.
 	versMu   sync.RWMutex
 	versions map[int64]*version
+
+	// Blueprint category -> (cleaned, folded): normalizing Unicode is the
+	// costliest step of a draw otherwise. Bounded by maxCachedCategories.
+	catKeys  sync.Map
+	catCount atomic.Int64
+}
+
+const maxCachedCategories = 4096
+
+type catKeyPair struct{ clean, key string }
+
+// categoryKey cleans and folds a blueprint's category, cached.
+func (b *Bank) categoryKey(raw string) (string, string) {
+	if v, ok := b.catKeys.Load(raw); ok {
+		p := v.(catKeyPair)
+		return p.clean, p.key
+	}
+	c := vntext.Clean(raw)
+	p := catKeyPair{c, categoryKey(c)}
+	if b.catCount.Add(1) <= maxCachedCategories {
+		b.catKeys.Store(raw, p)
+	}
+	return p.clean, p.key
 }
 
 // NewBank returns a bank over db; clk stamps changes and paces revision

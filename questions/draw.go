@@ -26,6 +26,15 @@ type part struct {
 // before the any-difficulty ones of the same category makes "enough of each
 // kind and enough in the category" exactly the condition for success.
 func parseBlueprint(bp Blueprint) ([]part, error) {
+	return parseBlueprintWith(bp, func(raw string) (string, string) {
+		c := vntext.Clean(raw)
+		return c, categoryKey(c)
+	})
+}
+
+// parseBlueprintWith is parseBlueprint with the category normalization
+// passed in, so that the Bank can cache it off the hot path.
+func parseBlueprintWith(bp Blueprint, catKey func(raw string) (clean, key string)) ([]part, error) {
 	var f apperr.Fields
 	if len(bp) == 0 {
 		f.Add("blueprint", "question.blueprint_empty")
@@ -34,20 +43,19 @@ func parseBlueprint(bp Blueprint) ([]part, error) {
 	var specific, anyDiff []part
 	total := 0
 	for i, bpp := range bp {
-		field := fmt.Sprintf("blueprint[%d]", i)
-		cat := vntext.Clean(bpp.Category)
+		cat, key := catKey(bpp.Category)
 		switch {
 		case cat == "":
-			f.Add(field, "question.blueprint_category_required")
+			f.Add(fmt.Sprintf("blueprint[%d]", i), "question.blueprint_category_required")
 		case bpp.Difficulty != "" && !validDifficulty(bpp.Difficulty):
-			f.Add(field, "question.blueprint_difficulty_invalid")
+			f.Add(fmt.Sprintf("blueprint[%d]", i), "question.blueprint_difficulty_invalid")
 		case bpp.Count <= 0:
-			f.Add(field, "question.blueprint_count_invalid")
+			f.Add(fmt.Sprintf("blueprint[%d]", i), "question.blueprint_count_invalid")
 		}
 		if bpp.Count > 0 {
 			total += bpp.Count
 		}
-		p := part{index: i, category: cat, kind: kind{categoryKey(cat), bpp.Difficulty}, count: bpp.Count}
+		p := part{index: i, category: cat, kind: kind{key, bpp.Difficulty}, count: bpp.Count}
 		if bpp.Difficulty == "" {
 			anyDiff = append(anyDiff, p)
 		} else {
@@ -134,7 +142,7 @@ func shortKey(d Difficulty) string {
 // blueprint, else a validation error whose fields (blueprint[i]) say which
 // part lacks how many questions. It reads the bank's current revision.
 func (b *Bank) CheckBlueprint(ctx context.Context, bp Blueprint) error {
-	parts, err := parseBlueprint(bp)
+	parts, err := parseBlueprintWith(bp, b.categoryKey)
 	if err != nil {
 		return err
 	}
@@ -158,7 +166,7 @@ func (b *Bank) CheckBlueprint(ctx context.Context, bp Blueprint) error {
 // Every version handed out is recorded as drawn before Draw returns, so the
 // question can never be deleted from under an attempt, only retired.
 func (b *Bank) Draw(ctx context.Context, bp Blueprint, seed int64) (Paper, error) {
-	parts, err := parseBlueprint(bp)
+	parts, err := parseBlueprintWith(bp, b.categoryKey)
 	if err != nil {
 		return Paper{}, err
 	}
@@ -167,12 +175,12 @@ func (b *Bank) Draw(ctx context.Context, bp Blueprint, seed int64) (Paper, error
 		if err != nil {
 			return Paper{}, err
 		}
-		if f := s.shortfall(parts); f != nil {
-			e, _ := apperr.As(f.Err())
+		p, ok := drawPaper(s, parts, seed, fisherYates)
+		if !ok {
+			e, _ := apperr.As(s.shortfall(parts).Err())
 			e.Code, e.Msg = apperr.Unavailable, apperr.Message{Key: "question.paper_unavailable"}
 			return Paper{}, e
 		}
-		p := drawPaper(s, parts, seed, fisherYates)
 		err = b.recordDrawn(ctx, p)
 		// A question deleted by another instance since our last revision
 		// check: reload and draw again from the current bank.
@@ -211,16 +219,28 @@ func (b *Bank) recordDrawn(ctx context.Context, p Paper) error {
 	return nil
 }
 
-// pcgStream is the second PCG seed word: any fixed constant will do, but
-// it must never change, or stored seeds would draw other papers.
-const pcgStream = 0x9e3779b97f4a7c15
+// pcgStream is mixed into the second PCG seed word: any fixed constant
+// will do, but it must never change, or stored seeds would draw other
+// papers.
+const pcgStream = 0x5851f42d4c957f2d
 
 // rng draws uniform integers from a PCG. It uses its own bounded-integer
 // method (Lemire's, unbiased) instead of rand.Rand's, so the papers a seed
 // gives depend only on PCG's fixed output, not on a Go release.
 type rng struct{ src *rand.PCG }
 
-func newRNG(seed int64) rng { return rng{rand.NewPCG(uint64(seed), pcgStream)} }
+// newRNG seeds a PCG from seed through SplitMix64, so that neighbouring
+// seeds (1, 2, 3 ...) start far apart in the generator's state.
+func newRNG(seed int64) rng {
+	return rng{rand.NewPCG(splitmix64(uint64(seed)), splitmix64(uint64(seed)^pcgStream))}
+}
+
+func splitmix64(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	return x ^ (x >> 31)
+}
 
 // intn returns a uniform integer in [0, n), n > 0.
 func (r rng) intn(n int) int {
@@ -248,45 +268,125 @@ func fisherYates(r rng, n, k int, swap func(i, j int)) {
 }
 
 // drawPaper is the draw itself: no I/O, no clock, no map iteration order.
-// The caller has checked that the snapshot can fill the parts.
-func drawPaper(s *snapshot, parts []part, seed int64, perm permuter) Paper {
+// It reports false when a part cannot be filled; drawing the specific parts
+// first makes that happen exactly when shortfall finds something missing.
+func drawPaper(s *snapshot, parts []part, seed int64, perm permuter) (Paper, bool) {
 	r := newRNG(seed)
 	total := 0
 	for _, p := range parts {
 		total += p.count
 	}
 	picked := make([]*version, 0, total)
-	chosen := make(map[int64]struct{}, total)
-	var avail []*version
-	for _, p := range parts {
+	// Only a list that an earlier part drew from can hold questions already
+	// on the paper (the same kind twice, or a category's any-difficulty
+	// part, which comes after its specific ones): such a list is filtered
+	// into a copy; the others are permuted in place through a sparse
+	// index, without copying.
+	var (
+		chosen map[int64]struct{}
+		avail  []*version
+		idx    sparseIndex
+	)
+	for pi, p := range parts {
 		list := s.byCategory[p.kind.category]
 		if p.kind.difficulty != "" {
 			list = s.byKind[p.kind]
 		}
-		avail = avail[:0]
-		for _, v := range list {
-			if _, ok := chosen[v.QuestionID]; !ok {
-				avail = append(avail, v)
+		overlap := false
+		for _, q := range parts[:pi] {
+			if q.kind.category == p.kind.category && (p.kind.difficulty == "" || q.kind == p.kind) {
+				overlap = true
+				break
 			}
 		}
-		perm(r, len(avail), p.count, func(i, j int) { avail[i], avail[j] = avail[j], avail[i] })
-		for _, v := range avail[:p.count] {
-			chosen[v.QuestionID] = struct{}{}
-			picked = append(picked, v)
+		if !overlap {
+			if len(list) < p.count {
+				return Paper{}, false
+			}
+			idx.reset()
+			perm(r, len(list), p.count, idx.swap)
+			for i := range p.count {
+				picked = append(picked, list[idx.get(i)])
+			}
+		} else {
+			if chosen == nil {
+				chosen = make(map[int64]struct{}, total)
+				for _, v := range picked {
+					chosen[v.QuestionID] = struct{}{}
+				}
+			}
+			avail = avail[:0]
+			for _, v := range list {
+				if _, ok := chosen[v.QuestionID]; !ok {
+					avail = append(avail, v)
+				}
+			}
+			if len(avail) < p.count {
+				return Paper{}, false
+			}
+			perm(r, len(avail), p.count, func(i, j int) { avail[i], avail[j] = avail[j], avail[i] })
+			picked = append(picked, avail[:p.count]...)
+		}
+		if chosen != nil {
+			for _, v := range picked[len(picked)-p.count:] {
+				chosen[v.QuestionID] = struct{}{}
+			}
 		}
 	}
 	perm(r, len(picked), len(picked), func(i, j int) { picked[i], picked[j] = picked[j], picked[i] })
 
+	nOpts := 0
+	for _, v := range picked {
+		nOpts += len(v.Options)
+	}
+	allOpts := make([]Option, 0, nOpts) // one allocation for every option
 	paper := Paper{Seed: seed, BankVersion: s.revision, Questions: make([]PaperQuestion, len(picked))}
 	for i, v := range picked {
-		opts := append([]Option(nil), v.Options...)
+		from := len(allOpts)
+		allOpts = append(allOpts, v.Options...)
+		opts := allOpts[from:len(allOpts):len(allOpts)]
 		perm(r, len(opts), len(opts), func(i, j int) { opts[i], opts[j] = opts[j], opts[i] })
 		paper.Questions[i] = PaperQuestion{
 			QuestionID: v.QuestionID, VersionID: v.VersionID, Text: v.Text, Options: opts,
 			CorrectOptionID: v.CorrectOptionID, Explanation: v.Explanation, LegalReference: v.LegalReference,
 		}
 	}
-	return paper
+	return paper, true
+}
+
+// sparseIndex is the identity permutation of 0..n-1 with a few positions
+// swapped, holding only the swapped ones: choosing k of n candidates then
+// costs O(k), not a copy of all n.
+type sparseIndex struct {
+	pos, val []int
+}
+
+func (x *sparseIndex) reset() { x.pos, x.val = x.pos[:0], x.val[:0] }
+
+func (x *sparseIndex) get(i int) int {
+	for k, p := range x.pos {
+		if p == i {
+			return x.val[k]
+		}
+	}
+	return i
+}
+
+func (x *sparseIndex) set(i, v int) {
+	for k, p := range x.pos {
+		if p == i {
+			x.val[k] = v
+			return
+		}
+	}
+	x.pos = append(x.pos, i)
+	x.val = append(x.val, v)
+}
+
+func (x *sparseIndex) swap(i, j int) {
+	vi, vj := x.get(i), x.get(j)
+	x.set(i, vj)
+	x.set(j, vi)
 }
 
 // Rebuild returns the exact questions an attempt was shown, from the

@@ -442,17 +442,23 @@ func containsString(list []string, s string) bool {
 
 // escapeCell protects a CSV cell that a spreadsheet would run as a formula
 // (OWASP's CSV injection advice) with a leading apostrophe; unescapeCell
-// removes exactly that, so export then import gives the text back.
+// removes exactly one, so export then import gives the text back. Cells
+// that are already apostrophes before a formula character get one more.
 func escapeCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+	if formulaLike(s) {
 		return "'" + s
 	}
 	return s
 }
 
 func unescapeCell(s string) string {
-	if len(s) >= 2 && s[0] == '\'' && strings.ContainsRune("=+-@\t\r", rune(s[1])) {
+	if strings.HasPrefix(s, "'") && formulaLike(s[1:]) {
 		return s[1:]
 	}
 	return s
+}
+
+func formulaLike(s string) bool {
+	s = strings.TrimLeft(s, "'")
+	return s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0]))
 }
