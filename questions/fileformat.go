@@ -373,7 +373,7 @@ func checkRow(vals [numColumns]string, f *apperr.Fields) content {
 		f.Add("options", "question.import_options_min", MinOptions)
 	}
 	in := Input{
-		Text: vals[colText], Options: append([]string(nil), opts[:max(last+1, 0)]...), Correct: -1,
+		Text: vals[colText], Options: append([]string(nil), opts[:max(last+1, 0)]...), Correct: NoCorrect,
 		Category: vals[colCategory], Explanation: vals[colExplanation], LegalReference: vals[colLegalRef],
 	}
 	letter := vntext.Fold(vals[colCorrect])

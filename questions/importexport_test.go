@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -295,5 +296,30 @@ func TestImportDemoFormat(t *testing.T) {
 	res, err := importBytes(t, b, "questions.csv", []byte(demo))
 	if err != nil || res.Imported != 1 {
 		t.Fatalf("%+v %v", res, err)
+	}
+}
+
+// TestImportDemoBank imports the demo bank the seed loads, if this tree
+// has it: it must be valid as a whole.
+func TestImportDemoBank(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("../server/demodata/questions.csv")
+	if err != nil {
+		t.Skip("no demo bank in this tree")
+	}
+	b, _, _ := newTestBank(t)
+	res, err := importBytes(t, b, "questions.csv", data)
+	if e, ok := apperr.As(err); ok {
+		for _, r := range e.Rows {
+			t.Errorf("row %d %s: %s %v", r.Row, r.Column, r.Message.Key, r.Message.Args)
+		}
+	}
+	if err != nil || res.Imported < 120 {
+		t.Fatalf("demo bank: %+v %v", res, err)
+	}
+	t.Logf("demo bank: %+v", res)
+	cats, _ := b.Categories(context.Background())
+	for _, c := range cats {
+		t.Logf("%s: %d easy, %d medium, %d hard", c.Category, c.Easy, c.Medium, c.Hard)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"lawcontest/apperr"
+	"lawcontest/audit"
 	"lawcontest/vntext"
 )
 
@@ -37,10 +38,7 @@ const (
 
 // Actor is who makes a change, for the audit log. ID 0 means the system
 // (for example the demo seed), stored without a user.
-type Actor struct {
-	ID   int64
-	Role string
-}
+type Actor = audit.Actor
 
 // Question is a question's current version as an organizer sees it, with
 // the correct option. Never send it to a participant.
@@ -62,8 +60,11 @@ type Question struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// NoCorrect in Input.Correct means no correct option was chosen.
+const NoCorrect = -1
+
 // Input is a new question as an organizer writes it: options as texts, the
-// correct one by index.
+// correct one by index (NoCorrect when none was chosen).
 type Input struct {
 	Text           string
 	Options        []string
@@ -161,7 +162,10 @@ func normalize(in Input, f *apperr.Fields) content {
 		}
 		seen[k] = i
 	}
-	if c.correct < 0 || c.correct >= len(c.options) {
+	switch {
+	case c.correct == NoCorrect:
+		f.Add("correct", "question.correct_required")
+	case c.correct < 0 || c.correct >= len(c.options):
 		f.Add("correct", "question.correct_out_of_range")
 	}
 	return c
@@ -290,7 +294,7 @@ func (p Patch) apply(q Question, f *apperr.Fields) Input {
 		if p.Correct == nil {
 			// Keep the same answer, not the same position: reordering
 			// options must not silently change which one is right.
-			in.Correct = -1
+			in.Correct = NoCorrect
 			old := strings.ToLower(cur.options[cur.correct])
 			for i, o := range in.Options {
 				if strings.ToLower(vntext.Clean(o)) == old {
@@ -298,9 +302,7 @@ func (p Patch) apply(q Question, f *apperr.Fields) Input {
 					break
 				}
 			}
-			if in.Correct < 0 {
-				f.Add("correct", "question.correct_required")
-			}
+
 		}
 	}
 	if p.Correct != nil {

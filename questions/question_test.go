@@ -37,7 +37,8 @@ func TestNormalize(t *testing.T) {
 		{"duplicate option case", func(in *Input) { in.Options = []string{"Có", "CÓ"} }, map[string]string{"options[1]": "question.option_duplicate"}},
 		{"option too long", func(in *Input) { in.Options[0] = strings.Repeat("x", MaxOptionLen+1) }, map[string]string{"options[0]": "question.option_too_long"}},
 		{"correct out of range", func(in *Input) { in.Correct = 3 }, map[string]string{"correct": "question.correct_out_of_range"}},
-		{"correct negative", func(in *Input) { in.Correct = -1 }, map[string]string{"correct": "question.correct_out_of_range"}},
+		{"correct negative", func(in *Input) { in.Correct = -2 }, map[string]string{"correct": "question.correct_out_of_range"}},
+		{"no correct chosen", func(in *Input) { in.Correct = NoCorrect }, map[string]string{"correct": "question.correct_required"}},
 		{"no category", func(in *Input) { in.Category = "" }, map[string]string{"category": "question.category_required"}},
 		{"no difficulty", func(in *Input) { in.Difficulty = "" }, map[string]string{"difficulty": "question.difficulty_required"}},
 		{"bad difficulty", func(in *Input) { in.Difficulty = "dễ" }, map[string]string{"difficulty": "question.difficulty_invalid"}},
@@ -159,6 +160,7 @@ func TestPatchKeepsCorrectAnswerWhenOptionsMove(t *testing.T) {
 	}
 	opts2 := []string{"Bốn", "Năm"}
 	in = Patch{Options: &opts2}.apply(q, &f)
+	normalize(in, &f)
 	if e, _ := apperr.As(f.Err()); e == nil || e.Fields["correct"].Key != "question.correct_required" {
 		t.Fatalf("want correct_required when the old answer is gone, got %v", f.Err())
 	}

@@ -6,11 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"lawcontest/audit"
 )
 
 // store owns every SQL statement of the question bank.
@@ -401,25 +404,16 @@ func (s *store) exportRows(ctx context.Context) ([]Question, error) {
 }
 
 // writeAudit records an organizer's change in the audit log, inside the
-// change's transaction. It is the one place to swap for audit.Record.
+// change's transaction (entity "question"; entityID 0 for imports).
 func (s *store) writeAudit(ctx context.Context, tx *sqlx.Tx, at time.Time, actor Actor, action string, entityID int64, details any) error {
-	b, err := json.Marshal(details)
-	if err != nil {
-		return err
+	if actor.Role == "" {
+		actor = audit.System
 	}
-	role := actor.Role
-	if role == "" {
-		role = "system"
-	}
-	entity := ""
+	id := ""
 	if entityID != 0 {
-		entity = fmt.Sprint(entityID)
+		id = strconv.FormatInt(entityID, 10)
 	}
-	_, err = tx.ExecContext(ctx, `
-        INSERT INTO audit_log (at, actor_id, actor_role, action, entity, entity_id, details)
-        VALUES ($1, $2, $3, $4, 'question', $5, $6)`,
-		at, actorID(actor), role, action, entity, string(b))
-	return err
+	return audit.Record(ctx, tx, at, actor, action, "question", id, details)
 }
 
 func actorID(a Actor) sql.NullInt64 {

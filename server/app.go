@@ -23,6 +23,7 @@ import (
 	"lawcontest/clock"
 	"lawcontest/frontend"
 	"lawcontest/frontend/i18n"
+	"lawcontest/questions"
 	"lawcontest/server/db"
 	"lawcontest/server/ratelimit"
 )
@@ -57,6 +58,9 @@ type App struct {
 	// participation checks whether a participant has taken part in any
 	// contest (see hasTakenPart); each contest package adds one.
 	participation []func(ctx context.Context, userID int64) (bool, error)
+
+	// questions is the question bank (authoring, import/export, draws).
+	questions *questions.Bank
 
 	csrfKey  []byte
 	inFlight chan struct{}
@@ -127,6 +131,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		},
 	}
 	a.accounts = account.NewStore(d.DB, d.Clock, a.hasher)
+	a.questions = questions.NewBank(d.DB, d.Clock)
 	if a.csrfKey, err = loadSecret(ctx, d.DB, "csrf"); err != nil {
 		return nil, err
 	}

@@ -43,6 +43,21 @@ func (a *App) routes() []route {
 		{method: http.MethodGet, path: "/api/v1/admin/participants", access: organizer, handler: a.listParticipants},
 		{method: http.MethodPatch, path: "/api/v1/admin/participants/:id", access: organizer, handler: a.correctParticipant},
 
+		// Question bank.
+		{method: http.MethodGet, path: "/api/v1/admin/questions", access: organizer, handler: a.listQuestions},
+		{method: http.MethodPost, path: "/api/v1/admin/questions", access: organizer, handler: a.createQuestion},
+		{method: http.MethodGet, path: "/api/v1/admin/questions/categories", access: organizer, handler: a.questionCategories},
+		{method: http.MethodPost, path: "/api/v1/admin/questions/import", access: organizer, handler: a.importQuestions, maxBody: maxImportBody},
+		{method: http.MethodGet, path: "/api/v1/admin/questions/export", access: organizer, handler: a.exportQuestions},
+		{method: http.MethodGet, path: "/api/v1/admin/questions/template", access: organizer, handler: a.questionTemplate},
+		{method: http.MethodGet, path: "/api/v1/admin/questions/:id", access: organizer, handler: a.getQuestion},
+		{method: http.MethodPatch, path: "/api/v1/admin/questions/:id", access: organizer, handler: a.updateQuestion},
+		{method: http.MethodDelete, path: "/api/v1/admin/questions/:id", access: organizer, handler: a.deleteQuestion},
+		{method: http.MethodGet, path: "/admin/questions", access: organizer, handler: a.questionsPage},
+		{method: http.MethodGet, path: "/admin/questions/new", access: organizer, handler: a.questionNewPage},
+		{method: http.MethodGet, path: "/admin/questions/import", access: organizer, handler: a.questionImportPage},
+		{method: http.MethodGet, path: "/admin/questions/:id/edit", access: organizer, handler: a.questionEditPage},
+
 		// Pages.
 		{method: http.MethodGet, path: "/", access: public, handler: a.homePage},
 		{method: http.MethodGet, path: "/register", access: public, handler: a.registerPage},
