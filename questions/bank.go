@@ -130,8 +130,8 @@ func (b *Bank) current(ctx context.Context, force bool) (*snapshot, error) {
 	}
 	b.refreshMu.Lock()
 	defer b.refreshMu.Unlock()
-	// Another goroutine may have refreshed while this one waited.
-	if s2 := b.snap.Load(); s2 != nil && s2 != s && !force && b.fresh() {
+	// Another goroutine may have checked while this one waited.
+	if s2 := b.snap.Load(); s2 != nil && !force && b.fresh() {
 		return s2, nil
 	}
 	checked := b.clk.Now()

@@ -285,3 +285,45 @@ func FuzzParseFile(f *testing.F) {
 		}
 	})
 }
+
+// FuzzImportCSV fuzzes CSV text through the whole import check (faster
+// than FuzzParseFile, which also mutates xlsx bytes): never a panic, only
+// domain errors with sane row numbers, and rows in order.
+func FuzzImportCSV(f *testing.F) {
+	f.Add("text,option_a,option_b,correct,category,difficulty\nHỏi?,Có,Không,A,Luật,dễ\n")
+	f.Add("Câu hỏi;Đáp án A;Đáp án B;Đáp án C;Đáp án đúng;Chủ đề;Mức độ\n\"a\nb\";x;y;;c;C;khó\n;;;;;;\nq;1;1;;a;C;easy\n")
+	f.Add("text,option_a,option_b,correct,category,difficulty,text\n")
+	f.Add("\ufefftext\toption_a\toption_b\tcorrect\tcategory\tdifficulty\nQ\t'=1\t'+2\tB\tC\tTrung bình\n")
+	f.Fuzz(func(t *testing.T, data string) {
+		sh, err := parseCSV([]byte(data))
+		if err != nil {
+			if _, ok := apperr.As(err); !ok {
+				t.Fatalf("non-domain error %v", err)
+			}
+			return
+		}
+		for i := 1; i < len(sh.rowNo); i++ {
+			if sh.rowNo[i] <= sh.rowNo[i-1] {
+				t.Fatalf("row numbers not increasing: %v", sh.rowNo)
+			}
+		}
+		rows, err := readQuestions(sh)
+		if err != nil {
+			e, ok := apperr.As(err)
+			if !ok || e.Code != apperr.Validation {
+				t.Fatalf("bad error %v", err)
+			}
+			for _, r := range e.Rows {
+				if r.Row < 1 || r.Message.Key == "" {
+					t.Fatalf("bad row error %+v", r)
+				}
+			}
+			return
+		}
+		for _, r := range rows {
+			if r.c.text == "" || len(r.c.options) < MinOptions || r.c.correct < 0 || r.c.correct >= len(r.c.options) {
+				t.Fatalf("invalid question accepted: %+v", r)
+			}
+		}
+	})
+}

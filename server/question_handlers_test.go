@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"strings"
@@ -359,4 +360,32 @@ func TestQuestionPages(t *testing.T) {
 	}
 	participant, _ := e.participant()
 	e.expect(e.do("GET", "/admin/questions", nil, request{token: participant}), http.StatusForbidden)
+}
+
+// TestSeedDemoQuestions: the demo seed loads the demo bank, and loading it
+// again adds nothing.
+func TestSeedDemoQuestions(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	for range 2 {
+		if _, err := SeedDemo(t.Context(), e.db, e.clock, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := e.db.Get(&n, `SELECT count(*) FROM questions WHERE status = 'active'`); err != nil || n < 120 {
+			t.Fatalf("%d demo questions (%v)", n, err)
+		}
+	}
+	// A round's typical blueprint fits the demo bank.
+	var cats []string
+	e.db.Select(&cats, `SELECT DISTINCT category FROM questions ORDER BY 1`)
+	var bp questions.Blueprint
+	for _, c := range cats[:4] {
+		bp = append(bp, questions.BlueprintPart{Category: c, Difficulty: questions.Easy, Count: 2},
+			questions.BlueprintPart{Category: c, Difficulty: questions.Medium, Count: 2},
+			questions.BlueprintPart{Category: c, Difficulty: questions.Hard, Count: 1})
+	}
+	if err := e.app.questions.CheckBlueprint(t.Context(), bp); err != nil {
+		t.Fatal(err)
+	}
 }
