@@ -359,15 +359,20 @@ func (b *Bank) delete(ctx context.Context, actor Actor, id int64) (DeleteResult,
 	return res, err
 }
 
-// inTx runs fn in a transaction, committing when it returns nil. The
-// commit is where deferred foreign keys are checked, so its error is
-// returned too.
+// inTx runs a change to the bank in a transaction, committing when fn
+// returns nil (the commit checks deferred foreign keys, so its error is
+// returned too). Changes are serialized on the bank's revision row: they
+// are rare, and taking that lock first rules out deadlocks between, say,
+// two imports that share questions in another order.
 func (b *Bank) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, err := b.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	if err := b.st.lockBank(ctx, tx); err != nil {
+		return err
+	}
 	if err := fn(tx); err != nil {
 		return err
 	}

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -321,5 +323,38 @@ func TestImportDemoBank(t *testing.T) {
 	cats, _ := b.Categories(context.Background())
 	for _, c := range cats {
 		t.Logf("%s: %d easy, %d medium, %d hard", c.Category, c.Easy, c.Medium, c.Hard)
+	}
+}
+
+// TestConcurrentOverlappingImports: two organizers importing files that
+// share questions in another order both succeed, and each question is
+// stored once.
+func TestConcurrentOverlappingImports(t *testing.T) {
+	t.Parallel()
+	b, d, _ := newTestBank(t)
+	rows := genRows(80, "A", "B")
+	rev := append([][]string(nil), rows[:60]...)
+	slices.Reverse(rev)
+	files := [][]byte{
+		csvBytes(t, ',', false, englishHeader, rows[:60]),
+		csvBytes(t, ',', false, englishHeader, append(rev, rows[60:]...)),
+	}
+	results := make([]ImportResult, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Go(func() { results[i], errs[i] = importBytes(t, b, "q.csv", files[i]) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := results[0].Imported + results[1].Imported; got != 80 {
+		t.Fatalf("imported %d in all, want 80: %+v", got, results)
+	}
+	if n := count(t, d, `SELECT count(*) FROM questions`); n != 80 {
+		t.Fatalf("%d questions", n)
 	}
 }

@@ -281,6 +281,11 @@ func (s *store) delete(ctx context.Context, tx *sqlx.Tx, id int64) error {
 	return err
 }
 
+func (s *store) lockBank(ctx context.Context, tx *sqlx.Tx) error {
+	_, err := tx.ExecContext(ctx, `SELECT revision FROM question_bank FOR UPDATE`)
+	return err
+}
+
 func (s *store) bumpRevision(ctx context.Context, tx *sqlx.Tx) error {
 	_, err := tx.ExecContext(ctx, `UPDATE question_bank SET revision = revision + 1`)
 	return err
