@@ -443,3 +443,35 @@ func TestConcurrentDrawsAndEdits(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestConcurrentFirstDraws: many draws at once on a cold bank record
+// overlapping version sets without deadlocking.
+func TestConcurrentFirstDraws(t *testing.T) {
+	t.Parallel()
+	b, d, _ := newTestBank(t)
+	ctx := context.Background()
+	if _, err := importBytes(t, b, "q.csv", csvBytes(t, ',', false, englishHeader, genRows(60, "A"))); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 3 {
+		// Each round uses a fresh Bank: nothing recorded in memory yet.
+		cold := NewBank(d, b.clk)
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for g := range 8 {
+			wg.Go(func() {
+				if _, err := cold.Draw(ctx, Blueprint{{Category: "A", Count: 30}}, int64(round*10+g)); err != nil {
+					errs <- err
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		if _, err := d.Exec(`DELETE FROM question_version_usage`); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/bits"
 	"math/rand/v2"
+	"slices"
 
 	"lawcontest/apperr"
 	"lawcontest/vntext"
@@ -208,6 +209,7 @@ func (b *Bank) recordDrawn(ctx context.Context, p Paper) error {
 	if len(fresh) == 0 {
 		return nil
 	}
+	slices.Sort(fresh)
 	if err := b.st.recordUsage(ctx, fresh, b.clk.Now()); err != nil {
 		return err
 	}

@@ -379,11 +379,13 @@ func (s *store) versions(ctx context.Context, ids []int64) ([]*version, error) {
 }
 
 // recordUsage marks versions as drawn. ON CONFLICT DO NOTHING: another
-// instance may have recorded them first.
+// draw may have recorded them first. Rows go in id order, so that two
+// draws recording overlapping sets wait for each other instead of
+// deadlocking.
 func (s *store) recordUsage(ctx context.Context, ids []int64, at time.Time) error {
 	_, err := s.db.ExecContext(ctx, `
         INSERT INTO question_version_usage (version_id, first_drawn_at)
-        SELECT unnest($1::bigint[]), $2
+        SELECT id, $2 FROM unnest($1::bigint[]) AS id ORDER BY id
         ON CONFLICT (version_id) DO NOTHING`, pq.Array(ids), at)
 	return err
 }

@@ -357,6 +357,18 @@ func TestQuestionPages(t *testing.T) {
 		if !strings.Contains(string(res.Body), "<h1>") {
 			t.Errorf("%s: %s", p, res.Body)
 		}
+		// Light on first load, like every page (see TestPagesAreLight).
+		total := len(res.Body) + len(e.expect(e.do("GET", "/static/js/api.js", nil, request{}), http.StatusOK).Body)
+		for _, m := range assetRef.FindAllStringSubmatch(string(res.Body), -1) {
+			total += len(e.expect(e.do("GET", m[1], nil, request{}), http.StatusOK).Body)
+		}
+		if total > 100<<10 {
+			t.Errorf("%s weighs %d bytes on first load", p, total)
+		}
+	}
+	form := string(e.expect(e.do("GET", "/admin/questions/new", nil, request{token: tok}), http.StatusOK).Body)
+	if !strings.Contains(form, `aria-label="Đáp án đúng là F"`) || !strings.Contains(form, `name="options[5]"`) {
+		t.Fatalf("the form lacks its six option slots")
 	}
 	participant, _ := e.participant()
 	e.expect(e.do("GET", "/admin/questions", nil, request{token: participant}), http.StatusForbidden)
