@@ -21,6 +21,7 @@ import (
 
 	"lawcontest/account"
 	"lawcontest/clock"
+	"lawcontest/contest"
 	"lawcontest/frontend"
 	"lawcontest/frontend/i18n"
 	"lawcontest/questions"
@@ -58,6 +59,7 @@ type App struct {
 	// participation checks whether a participant has taken part in any
 	// contest (see hasTakenPart); each contest package adds one.
 	participation []func(ctx context.Context, userID int64) (bool, error)
+	contests      *contest.Service
 
 	// questions is the question bank (authoring, import/export, draws).
 	questions *questions.Bank
@@ -131,7 +133,11 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		},
 	}
 	a.accounts = account.NewStore(d.DB, d.Clock, a.hasher)
+	// One bank per process: it caches draw candidates and the versions it
+	// has recorded as drawn.
 	a.questions = questions.NewBank(d.DB, d.Clock)
+	a.contests = contest.New(d.DB, a.questions, nil, d.Clock, contest.Options{Grace: cfg.AnswerGrace, Logger: d.Log})
+	a.participation = append(a.participation, a.contests.HasTakenPart)
 	if a.csrfKey, err = loadSecret(ctx, d.DB, "csrf"); err != nil {
 		return nil, err
 	}
@@ -163,6 +169,12 @@ func (a *App) Start() {
 	a.stopJobs = cancel
 	a.every(ctx, "expired-sessions", 10*time.Minute, func(ctx context.Context) error {
 		_, err := a.accounts.DeleteExpiredSessions(ctx)
+		return err
+	})
+	// Attempts nobody submitted are finalized a few seconds after their
+	// deadline and grace; safe with any number of instances.
+	a.every(ctx, "attempt-sweeper", 3*time.Second, func(ctx context.Context) error {
+		_, err := a.contests.FinalizeAllDue(ctx)
 		return err
 	})
 }

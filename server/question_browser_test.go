@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,23 +8,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 )
-
-// screenshot saves the page as a PNG when LAWCONTEST_SCREENSHOTS names a
-// folder, so a person can look at what the test saw.
-func screenshot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	dir := os.Getenv("LAWCONTEST_SCREENSHOTS")
-	if dir == "" {
-		return
-	}
-	var png []byte
-	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // TestBrowserQuestionImport: an organizer signs in, uploads a file with bad
 // rows and sees them in a table, uploads a good file and sees the counts,
@@ -72,7 +54,7 @@ func TestBrowserQuestionImport(t *testing.T) {
 		t.Fatalf("row errors: %d rows, first %q, message %q", rowCount, firstRow, formError)
 	}
 	noHorizontalScroll(t, ctx, "/admin/questions/import with row errors")
-	screenshot(t, ctx, "import-errors")
+	chromedp.Run(ctx, screenshot(t, "q-import-errors"))
 	if n := e.questionCount(e.login("bantochuc", "staff-password-1")); n != 0 {
 		t.Fatalf("%d questions stored from the bad file", n)
 	}
@@ -104,7 +86,7 @@ func TestBrowserQuestionImport(t *testing.T) {
 	if !hidden {
 		t.Fatal("old row errors still shown after a good import")
 	}
-	screenshot(t, ctx, "import-done")
+	chromedp.Run(ctx, screenshot(t, "q-import-done"))
 
 	// The bank: search without diacritics finds one question.
 	var items int
@@ -124,7 +106,7 @@ func TestBrowserQuestionImport(t *testing.T) {
 		t.Fatalf("search found %d, first %q", items, text)
 	}
 	noHorizontalScroll(t, ctx, "/admin/questions")
-	screenshot(t, ctx, "bank")
+	chromedp.Run(ctx, screenshot(t, "q-bank"))
 
 	// Edit it: a new version with another correct answer.
 	err = chromedp.Run(ctx,
@@ -137,7 +119,7 @@ func TestBrowserQuestionImport(t *testing.T) {
 		t.Fatal(err)
 	}
 	noHorizontalScroll(t, ctx, "/admin/questions/:id/edit")
-	screenshot(t, ctx, "edit")
+	chromedp.Run(ctx, screenshot(t, "q-edit"))
 	err = chromedp.Run(ctx,
 		chromedp.Click(`#question-form button[type=submit]`),
 		chromedp.WaitVisible(`#filter-form`),
@@ -190,7 +172,7 @@ func TestBrowserQuestionForm(t *testing.T) {
 		t.Fatalf("errors: correct %q, option B %q", correctErr, optionErr)
 	}
 	noHorizontalScroll(t, ctx, "/admin/questions/new")
-	screenshot(t, ctx, "form-errors")
+	chromedp.Run(ctx, screenshot(t, "q-form-errors"))
 	err = chromedp.Run(ctx,
 		chromedp.SendKeys(`#opt-1`, "12/6/2018"),
 		chromedp.Click(`#correct-0`),

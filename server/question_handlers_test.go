@@ -401,3 +401,81 @@ func TestSeedDemoQuestions(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestQuizDrawsFromTheRealBank: with the App's own question bank, the demo
+// seed's open round hands a participant a paper of real bank questions,
+// options in their shown order, with nothing that tells the correct one.
+func TestQuizDrawsFromTheRealBank(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	if _, err := SeedDemo(t.Context(), e.db, e.clock, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var contests struct {
+		Contests []struct{ ID string } `json:"contests"`
+	}
+	e.expect(e.do("GET", "/api/v1/contests", nil, request{}), http.StatusOK).decode(t, &contests)
+	if len(contests.Contests) == 0 {
+		t.Fatal("the demo seed made no contest")
+	}
+	var ct struct {
+		Contest struct {
+			Rounds []struct {
+				ID     string `json:"id"`
+				Status string `json:"status"`
+			} `json:"rounds"`
+		} `json:"contest"`
+	}
+	e.expect(e.do("GET", "/api/v1/contests/"+contests.Contests[0].ID, nil, request{}), http.StatusOK).decode(t, &ct)
+	roundID := ""
+	for _, r := range ct.Contest.Rounds {
+		if r.Status == "open" {
+			roundID = r.ID
+			break
+		}
+	}
+	if roundID == "" {
+		t.Fatalf("no open demo round: %+v", ct)
+	}
+	tok := e.login(demoParticipant.Login, demoParticipant.Password)
+	res := e.expect(e.do("POST", "/api/v1/rounds/"+roundID+"/attempts", nil, request{token: tok}), http.StatusCreated)
+	var out struct {
+		Attempt struct {
+			Questions []struct {
+				ID      string             `json:"id"`
+				Text    string             `json:"text"`
+				Options []questions.Option `json:"options"`
+			} `json:"questions"`
+		} `json:"attempt"`
+	}
+	res.decode(t, &out)
+	if len(out.Attempt.Questions) == 0 {
+		t.Fatalf("empty paper: %s", res.Body)
+	}
+	body := string(res.Body)
+	for _, q := range out.Attempt.Questions {
+		var correctID, explanation string
+		var nOpts int
+		if err := e.db.QueryRow(`SELECT v.correct_option_id, v.explanation, jsonb_array_length(v.options)
+			FROM questions q JOIN question_versions v ON v.id = q.current_version_id WHERE q.id = $1 AND v.text = $2`,
+			q.ID, q.Text).Scan(&correctID, &explanation, &nOpts); err != nil {
+			t.Fatalf("question %s is not in the bank: %v", q.ID, err)
+		}
+		if len(q.Options) != nOpts {
+			t.Fatalf("question %s: %d options shown, %d in the bank", q.ID, len(q.Options), nOpts)
+		}
+		if explanation != "" && strings.Contains(body, explanation) {
+			t.Fatalf("the paper leaks the explanation of question %s", q.ID)
+		}
+	}
+	for _, leak := range []string{"correct", "explanation", "legal_reference"} {
+		if strings.Contains(body, `"`+leak) {
+			t.Fatalf("the paper has a %q field: %s", leak, body)
+		}
+	}
+	var drawn int
+	e.db.Get(&drawn, `SELECT count(*) FROM question_version_usage`)
+	if drawn < len(out.Attempt.Questions) {
+		t.Fatalf("%d versions recorded as drawn for %d questions", drawn, len(out.Attempt.Questions))
+	}
+}

@@ -88,13 +88,18 @@ func SeedDemo(ctx context.Context, pg *sqlx.DB, clk clock.Clock, progress io.Wri
 		return nil, fmt.Errorf("participant: %w", err)
 	}
 	logins = append(logins, fmt.Sprintf("%-12s %-12s mật khẩu: %s", p.Role, p.Login, p.Password))
+	// The question bank first: the demo quiz rounds draw from it.
+	bank := questions.NewBank(pg, clk)
 	if f, err := demoData.Open("demodata/questions.csv"); err == nil {
-		res, err := questions.NewBank(pg, clk).ImportFile(ctx, audit.System, "questions.csv", f)
+		res, err := bank.ImportFile(ctx, audit.System, "questions.csv", f)
 		f.Close()
 		if err != nil {
 			return nil, fmt.Errorf("question bank: %w", err)
 		}
 		fmt.Fprintf(progress, "questions: %d imported, %d already there\n", res.Imported, res.DuplicatesSkipped)
+	}
+	if err := seedDemoQuiz(ctx, pg, bank, clk, progress); err != nil {
+		return nil, err
 	}
 	return logins, nil
 }
