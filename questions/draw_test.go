@@ -197,10 +197,7 @@ func TestDrawPaperIsAPureFunctionOfSeed(t *testing.T) {
 		t.Fatalf("50 seeds gave %d distinct papers", len(distinct))
 	}
 	// Loading the same candidates in another order changes nothing.
-	var all []*version
-	for _, v := range s.byCategory["a"] {
-		all = append(all, v)
-	}
+	all := slices.Clone(s.byCategory["a"])
 	slices.Reverse(all)
 	s2 := newSnapshot(1, all)
 	for _, l := range s2.byKind {
