@@ -42,6 +42,8 @@ func (a *App) routes() []route {
 		{method: http.MethodPost, path: "/api/v1/admin/users", access: admin, handler: a.createStaff},
 		{method: http.MethodGet, path: "/api/v1/admin/participants", access: organizer, handler: a.listParticipants},
 		{method: http.MethodPatch, path: "/api/v1/admin/participants/:id", access: organizer, handler: a.correctParticipant},
+		{method: http.MethodGet, path: "/api/v1/admin/audit", access: organizer, handler: a.listAudit},
+		{method: http.MethodGet, path: "/admin", access: organizer, handler: a.adminPage},
 
 		// Contests and quiz rounds (issue 4).
 		{method: http.MethodGet, path: "/api/v1/contests", access: public, handler: a.listContests},
