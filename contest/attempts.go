@@ -61,7 +61,16 @@ func (s *Service) Start(ctx context.Context, roundID, participantID int64) (Atte
 		finalized []finalizedAttempt
 		created   attemptRow
 	)
+	closed := false
 	err = s.st.inTx(ctx, func(tx txStore) error {
+		// An organizer's close may have committed since the round was read:
+		// an attempt started now would escape the final ranking.
+		if closesAt, err := tx.roundClosesAtShared(ctx, roundID); err != nil {
+			return err
+		} else if !now.Before(closesAt) {
+			closed = true
+			return nil
+		}
 		started, err := tx.lockParticipant(ctx, roundID, participantID, now)
 		if err != nil {
 			return err
@@ -90,6 +99,9 @@ func (s *Service) Start(ctx context.Context, roundID, participantID int64) (Atte
 		return AttemptView{}, false, err
 	}
 	s.recordFinalized(ctx, finalized)
+	if closed {
+		return AttemptView{}, false, apperr.New(apperr.RoundNotOpen, "round.not_open")
+	}
 	if resumeID != 0 {
 		v, err := s.Attempt(ctx, resumeID, participantID)
 		return v, false, err

@@ -510,3 +510,47 @@ func TestSetRoundPrizesChecks(t *testing.T) {
 	_, err = e.svc.SetRoundPrizes(e.ctx, e.org, p.ID, want)
 	wantCode(t, err, apperr.Conflict)
 }
+
+// TestStartWaitsForAClose: a start that read the round while it was open
+// but reaches the database while an organizer's close holds the round is
+// refused once the close commits, so no attempt escapes the final ranking.
+func TestStartWaitsForAClose(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.round(roundInput(1))
+	p := e.participant()
+
+	tx := e.db.MustBegin()
+	tx.MustExec(`SELECT id FROM rounds WHERE id = $1 FOR UPDATE`, r.ID)
+	errc := make(chan error, 1)
+	go func() {
+		_, _, err := e.svc.Start(e.ctx, r.ID, p)
+		errc <- err
+	}()
+	// Wait until the start is blocked on the round's row lock.
+	for {
+		var waiting bool
+		if err := e.db.Get(&waiting, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock')`); err != nil {
+			t.Fatal(err)
+		}
+		if waiting {
+			break
+		}
+		select {
+		case err := <-errc:
+			t.Fatalf("start did not wait: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	tx.MustExec(`UPDATE rounds SET closes_at = $2 WHERE id = $1`, r.ID, t0)
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, <-errc, apperr.RoundNotOpen)
+	var n int
+	e.db.Get(&n, `SELECT count(*) FROM attempts WHERE round_id = $1`, r.ID)
+	if n != 0 {
+		t.Fatalf("%d attempts started in a closed round", n)
+	}
+}
