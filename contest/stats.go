@@ -73,6 +73,25 @@ const discriminationGroup = 0.27
 
 // Stats returns a round's statistics.
 func (s *Service) Stats(ctx context.Context, roundID int64) (RoundStats, error) {
+	st, err := s.Overview(ctx, roundID)
+	if err != nil {
+		return RoundStats{}, err
+	}
+	qs, refs, err := s.st.questionStats(ctx, roundID, discriminationGroup)
+	if err != nil {
+		return RoundStats{}, err
+	}
+	texts := s.questionTexts(ctx, refs)
+	for i := range qs {
+		qs[i].Text = texts[qs[i].QuestionID]
+	}
+	st.Questions = qs
+	return st, nil
+}
+
+// Overview is Stats without the questions, which cost a pass over every
+// answer: what the organizer's live page refreshes.
+func (s *Service) Overview(ctx context.Context, roundID int64) (RoundStats, error) {
 	r, err := s.st.round(ctx, roundID)
 	if err != nil {
 		return RoundStats{}, err
@@ -100,15 +119,7 @@ func (s *Service) Stats(ctx context.Context, roundID int64) (RoundStats, error) 
 		st.ScoreHistogram[c] = HistogramBin{CorrectCount: c, Score: c * r.PointsPerQuestion,
 			Participants: best[c], Attempts: attempts[c]}
 	}
-	qs, refs, err := s.st.questionStats(ctx, roundID, discriminationGroup)
-	if err != nil {
-		return RoundStats{}, err
-	}
-	texts := s.questionTexts(ctx, refs)
-	for i := range qs {
-		qs[i].Text = texts[qs[i].QuestionID]
-	}
-	st.Questions = qs
+	st.Questions = []QuestionStat{}
 	return st, nil
 }
 

@@ -125,6 +125,17 @@ func (p *Pages) Render(w io.Writer, name string, data PageData) error {
 	return t.ExecuteTemplate(w, "layout.html", data)
 }
 
+// RenderBlock writes one template a page defines, without the layout: a
+// part of the page that its script fetches again to refresh it. The page
+// renders the block with the same data ({{template "block" .Part}}).
+func (p *Pages) RenderBlock(w io.Writer, name, block string, data any) error {
+	t, ok := p.pages[name]
+	if !ok {
+		return fmt.Errorf("frontend: no page %q", name)
+	}
+	return t.ExecuteTemplate(w, block, data)
+}
+
 // assetVersion is a short hash of every static file.
 func assetVersion() (string, error) {
 	h := sha256.New()

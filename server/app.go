@@ -181,6 +181,7 @@ func (a *App) Start() {
 		_, err := a.contests.FinalizeAllDue(ctx)
 		return err
 	})
+	a.startResults(ctx)
 }
 
 // every runs job every period (with up to 20 % jitter, so instances do not

@@ -92,6 +92,27 @@ func (a *App) routes() []route {
 		{method: http.MethodGet, path: "/register", access: public, handler: a.registerPage},
 		{method: http.MethodGet, path: "/login", access: public, handler: a.loginPage},
 
+		// Closing, final results, publication, exports and statistics (issue 5).
+		{method: http.MethodPost, path: "/api/v1/admin/rounds/:id/close", access: organizer, handler: a.closeRound},
+		{method: http.MethodPost, path: "/api/v1/admin/rounds/:id/publish", access: organizer, handler: a.publishResults},
+		{method: http.MethodGet, path: "/api/v1/rounds/:id/results", access: public, handler: a.publicResults},
+		{method: http.MethodGet, path: "/api/v1/admin/rounds/:id/results", access: organizer, handler: a.adminResults},
+		{method: http.MethodGet, path: "/api/v1/admin/rounds/:id/stats", access: organizer, handler: a.roundStats},
+		{method: http.MethodGet, path: "/api/v1/admin/rounds/:id/live", access: organizer, handler: a.roundLive},
+		{method: http.MethodGet, path: "/api/v1/admin/rounds/:id/prizes", access: organizer, handler: a.roundPrizes},
+		{method: http.MethodPut, path: "/api/v1/admin/rounds/:id/prizes", access: organizer, handler: a.setRoundPrizes},
+		{method: http.MethodGet, path: "/api/v1/admin/rounds/:id/duplicates", access: organizer, handler: a.roundDuplicates},
+		{method: http.MethodGet, path: "/api/v1/admin/contests/:id/prize-rules", access: organizer, handler: a.contestPrizeRules},
+		{method: http.MethodPut, path: "/api/v1/admin/contests/:id/prize-rules", access: organizer, handler: a.setContestPrizeRules},
+		{method: http.MethodGet, path: "/api/v1/admin/contests/:id/disqualifications", access: organizer, handler: a.listDisqualifications},
+		{method: http.MethodPost, path: "/api/v1/admin/contests/:id/disqualifications", access: organizer, handler: a.disqualify},
+		{method: http.MethodPost, path: "/api/v1/admin/contests/:id/disqualifications/:participant_id/lift", access: organizer, handler: a.liftDisqualification},
+		{method: http.MethodGet, path: "/api/v1/admin/contests/:id/unit-rankings", access: organizer, handler: a.unitRankings},
+		{method: http.MethodGet, path: "/rounds/:id/results", access: public, handler: a.resultsPage},
+		{method: http.MethodGet, path: "/admin/rounds/:id/live", access: organizer, handler: a.liveRoundPage},
+		{method: http.MethodGet, path: "/admin/rounds/:id/live/panel", access: organizer, handler: a.liveRoundPanel},
+		{method: http.MethodGet, path: "/admin/contests/:id/units", access: organizer, handler: a.unitRankingsPage},
+
 		// Essay contests and judging (contest/essay).
 		{method: http.MethodPost, path: "/api/v1/contests/:id/essays", access: participant, handler: a.submitEssay, maxBody: essayMaxBody},
 		{method: http.MethodGet, path: "/api/v1/contests/:id/essays/mine", access: participant, handler: a.myContestEssay},
