@@ -246,10 +246,10 @@ func TestResultsExportsStatsAndAccess(t *testing.T) {
 	e.expect(e.do("GET", "/api/v1/admin/rounds/"+e.round+"/results?format=csv&list=published", nil, org), http.StatusNotFound)
 
 	var st struct {
-		Participants   int `json:"participants"`
-		Attempts       int `json:"attempts"`
-		Submitted      int `json:"submitted"`
-		InProgress     int `json:"in_progress"`
+		Participants   int                          `json:"participants"`
+		Attempts       int                          `json:"attempts"`
+		Submitted      int                          `json:"submitted"`
+		InProgress     int                          `json:"in_progress"`
 		ByUnit         []struct{ Participants int } `json:"by_unit"`
 		ScoreHistogram []struct {
 			CorrectCount int `json:"correct_count"`
