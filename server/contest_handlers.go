@@ -28,7 +28,12 @@ func (a *App) getContest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"contest": ct, "server_time": a.clock.Now().UTC()})
+	m, err := entity("contest", ct)
+	if err != nil {
+		return err
+	}
+	m["server_time"] = a.clock.Now().UTC()
+	return c.JSON(http.StatusOK, m)
 }
 
 func (a *App) adminListContests(c echo.Context) error {
@@ -48,7 +53,7 @@ func (a *App) adminGetContest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"contest": ct})
+	return jsonEntity(c, http.StatusOK, "contest", ct)
 }
 
 func (a *App) createContest(c echo.Context) error {
@@ -60,7 +65,7 @@ func (a *App) createContest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, map[string]any{"contest": ct})
+	return jsonEntity(c, http.StatusCreated, "contest", ct)
 }
 
 func (a *App) updateContest(c echo.Context) error {
@@ -76,7 +81,7 @@ func (a *App) updateContest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"contest": ct})
+	return jsonEntity(c, http.StatusOK, "contest", ct)
 }
 
 func (a *App) createRound(c echo.Context) error {
@@ -92,7 +97,7 @@ func (a *App) createRound(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, map[string]any{"round": r})
+	return jsonEntity(c, http.StatusCreated, "round", r)
 }
 
 func (a *App) adminGetRound(c echo.Context) error {
@@ -104,7 +109,7 @@ func (a *App) adminGetRound(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"round": r})
+	return jsonEntity(c, http.StatusOK, "round", r)
 }
 
 func (a *App) updateRound(c echo.Context) error {
@@ -120,7 +125,7 @@ func (a *App) updateRound(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"round": r})
+	return jsonEntity(c, http.StatusOK, "round", r)
 }
 
 // startAttempt answers 201 with a new attempt, 200 with the one in progress.

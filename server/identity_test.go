@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -329,5 +330,20 @@ func TestSecurityHeaders(t *testing.T) {
 		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") == "" {
 			t.Errorf("%s: headers %v", p, h)
 		}
+	}
+}
+
+func TestEntityAnswersAreNestedAndFlat(t *testing.T) {
+	t.Parallel()
+	m, err := entity("contest", struct {
+		ID    string `json:"id"`
+		Title string `json:"title"`
+	}{"7", "Thi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(m)
+	if string(b) != `{"contest":{"id":"7","title":"Thi"},"id":"7","title":"Thi"}` {
+		t.Fatalf("entity: %s", b)
 	}
 }
