@@ -56,11 +56,21 @@ func (a *App) adminGetContest(c echo.Context) error {
 	return jsonEntity(c, http.StatusOK, "contest", ct)
 }
 
+// createContestRequest is ContestInput with "published" optional: API.md's
+// create body has no such field, so a client that leaves it out gets a
+// visible contest; the organizer page sends false to keep a draft.
+type createContestRequest struct {
+	contest.ContestInput
+	Published *bool `json:"published"`
+}
+
 func (a *App) createContest(c echo.Context) error {
-	var in contest.ContestInput
-	if err := decodeJSON(c, &in); err != nil {
+	var req createContestRequest
+	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	in := req.ContestInput
+	in.Published = req.Published == nil || *req.Published
 	ct, err := a.contests.CreateContest(c.Request().Context(), actorOf(c), in)
 	if err != nil {
 		return err
