@@ -76,7 +76,7 @@ func (a *App) getQuestion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"question": q})
+	return jsonEntity(c, http.StatusOK, "question", q)
 }
 
 func (a *App) questionCategories(c echo.Context) error {
@@ -103,7 +103,7 @@ func (a *App) createQuestion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, map[string]any{"question": q})
+	return jsonEntity(c, http.StatusCreated, "question", q)
 }
 
 func (a *App) updateQuestion(c echo.Context) error {
@@ -131,7 +131,7 @@ func (a *App) updateQuestion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"question": q})
+	return jsonEntity(c, http.StatusOK, "question", q)
 }
 
 // deleteQuestion deletes a question never drawn into a paper and retires
