@@ -46,6 +46,12 @@ func (s store) closingOf(ctx context.Context, roundID int64) (Closing, bool, err
 // participants with an all-correct attempt: round_ranking's true
 // prediction answer.
 func (t txStore) storeStandings(ctx context.Context, roundID int64) (n, answer int, err error) {
+	// round_ranking sorts every finished attempt twice; a large round's
+	// sorts stay in memory instead of spilling to disk (for this
+	// transaction only: one close runs at a time per round).
+	if _, err := t.tx.ExecContext(ctx, `SET LOCAL work_mem = '128MB'`); err != nil {
+		return 0, 0, err
+	}
 	err = t.tx.QueryRowContext(ctx, `
 		WITH ins AS (
 			INSERT INTO round_standings (round_id, place, participant_id, attempt_id, correct_count, score,

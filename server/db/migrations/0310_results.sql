@@ -31,10 +31,11 @@ CREATE TABLE round_closings (
 -- The final ranking of a closed round, round_ranking(round_id, true) as it
 -- was at closing: every participant's best attempt with its place. It never
 -- changes afterwards (attempts cannot change once the round is closed).
--- No foreign keys to users and attempts: the rows come from them in the
--- same statement, and checking a million keys would double the close.
+-- No foreign keys: the rows come from rounds, users and attempts in the
+-- same statement (under the round's row lock), and a per-row check of a
+-- million keys would cost more than the ranking itself.
 CREATE TABLE round_standings (
-    round_id        bigint NOT NULL REFERENCES rounds (id),
+    round_id        bigint NOT NULL,
     place           bigint NOT NULL CHECK (place > 0),
     participant_id  bigint NOT NULL,
     attempt_id      bigint NOT NULL,
@@ -78,9 +79,11 @@ CREATE TABLE round_publications (
 
 -- The published list: a frozen copy, names and units as they were when it
 -- was published (masked when shown), so later corrections of an account do
--- not change what was announced.
+-- not change what was announced. No foreign key, for the reason given at
+-- round_standings: the lines are written with their publication, in its
+-- transaction.
 CREATE TABLE round_published_results (
-    publication_id  bigint NOT NULL REFERENCES round_publications (id),
+    publication_id  bigint NOT NULL,
     rank            integer NOT NULL CHECK (rank > 0),
     participant_id  bigint NOT NULL,
     attempt_id      bigint NOT NULL,
