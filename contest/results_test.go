@@ -554,3 +554,37 @@ func TestStartWaitsForAClose(t *testing.T) {
 		t.Fatalf("%d attempts started in a closed round", n)
 	}
 }
+
+// TestPredictionTieBreakOrdersByCloseness: two people with the same score;
+// the one whose prediction is closer to the true number ranks first in
+// the final results even though the other was faster and submitted
+// earlier (who ranks first on the live board, which has no prediction).
+func TestPredictionTieBreakOrdersByCloseness(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	in := roundInput(1)
+	in.PredictionQuestion = "Có bao nhiêu người trả lời đúng tất cả các câu hỏi?"
+	r := e.round(in)
+	fast, near := e.participant(), e.participant()
+	e.done(r.ID, fast, 3, 100, intp(10)) // |10-3| = 7, faster, earlier
+	e.done(r.ID, near, 3, 500, intp(2)) // |2-3| = 1
+	for i := 0; i < 3; i++ {
+		e.done(r.ID, e.participant(), 4, 600, nil) // the true answer is 3; no prediction ranks last among equals
+	}
+	live, err := e.svc.Ranking(e.ctx, r.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if live[3].ParticipantID != fast || live[4].ParticipantID != near {
+		t.Fatalf("live order %+v", live)
+	}
+	c := e.close(r.ID)
+	if c.CorrectPredictionAnswer != 3 {
+		t.Fatalf("true answer %d, want 3", c.CorrectPredictionAnswer)
+	}
+	res := e.results(r.ID)
+	if res.Entries[3].ParticipantID != near || *res.Entries[3].PredictionDiff != 1 ||
+		res.Entries[4].ParticipantID != fast || *res.Entries[4].PredictionDiff != 7 {
+		t.Fatalf("final order %v", ranking(res))
+	}
+}
