@@ -567,7 +567,7 @@ func TestPredictionTieBreakOrdersByCloseness(t *testing.T) {
 	r := e.round(in)
 	fast, near := e.participant(), e.participant()
 	e.done(r.ID, fast, 3, 100, intp(10)) // |10-3| = 7, faster, earlier
-	e.done(r.ID, near, 3, 500, intp(2)) // |2-3| = 1
+	e.done(r.ID, near, 3, 500, intp(2))  // |2-3| = 1
 	for i := 0; i < 3; i++ {
 		e.done(r.ID, e.participant(), 4, 600, nil) // the true answer is 3; no prediction ranks last among equals
 	}
