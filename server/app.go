@@ -62,6 +62,8 @@ type App struct {
 	// contest (see hasTakenPart); each contest package adds one.
 	participation []func(ctx context.Context, userID int64) (bool, error)
 	contests      *contest.Service
+	// overviewCache spares the live page of a large round (results_pages.go)
+	overviewCache overviews
 
 	// questions is the question bank (authoring, import/export, draws).
 	questions *questions.Bank

@@ -2,10 +2,13 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
+	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -125,9 +128,63 @@ type livePanel struct {
 // API lists them all.
 const liveUnitsShown = 15
 
+// overviewTTL is how long an instance reuses a round's overview (counts
+// by unit and score): each reads every attempt of the round, seconds for
+// a round of a million, while the live page refreshes every few seconds.
+// The live figures (in progress, submits per minute) are read every time.
+const overviewTTL = 30 * time.Second
+
+// closedStatsTTL is how long an instance reuses the full statistics of a
+// closed round, questions included: its attempts no longer change.
+const closedStatsTTL = 10 * time.Minute
+
+// overviews caches, per round, the overview (for overviewTTL) and the
+// full statistics of closed rounds (for closedStatsTTL).
+type overviews struct {
+	mu sync.Mutex
+	m  map[[2]int64]cachedOverview // {round, 0: overview | 1: full}
+}
+
+type cachedOverview struct {
+	at time.Time
+	st contest.RoundStats
+}
+
+// cachedStats returns the cached statistics of a round, or computes them
+// with load and keeps them for ttl.
+func (a *App) cachedStats(ctx context.Context, id int64, full bool, ttl time.Duration,
+	load func(context.Context, int64) (contest.RoundStats, error)) (contest.RoundStats, error) {
+	key := [2]int64{id, 0}
+	if full {
+		key[1] = 1
+	}
+	now := a.clock.Now()
+	a.overviewCache.mu.Lock()
+	c, ok := a.overviewCache.m[key]
+	a.overviewCache.mu.Unlock()
+	if ok && now.Sub(c.at) < ttl && !now.Before(c.at) {
+		return c.st, nil
+	}
+	st, err := load(ctx, id)
+	if err != nil {
+		return st, err
+	}
+	a.overviewCache.mu.Lock()
+	defer a.overviewCache.mu.Unlock()
+	if a.overviewCache.m == nil || len(a.overviewCache.m) > 1000 {
+		a.overviewCache.m = map[[2]int64]cachedOverview{} // bounded: start afresh
+	}
+	a.overviewCache.m[key] = cachedOverview{at: now, st: st}
+	return st, nil
+}
+
+func (a *App) overview(ctx context.Context, id int64) (contest.RoundStats, error) {
+	return a.cachedStats(ctx, id, false, overviewTTL, a.contests.Overview)
+}
+
 func (a *App) livePanelData(c echo.Context, id int64) (livePanel, error) {
 	ctx := c.Request().Context()
-	st, err := a.contests.Overview(ctx, id)
+	st, err := a.overview(ctx, id)
 	if err != nil {
 		return livePanel{}, err
 	}
@@ -264,7 +321,7 @@ func (a *App) liveRoundPage(c echo.Context) error {
 		}
 		// Question statistics once the round is over: they read every
 		// answer, too much to refresh while it runs.
-		st, err := a.contests.Stats(ctx, id)
+		st, err := a.cachedStats(ctx, id, true, closedStatsTTL, a.contests.Stats)
 		if err != nil {
 			return err
 		}

@@ -101,3 +101,8 @@ CREATE TABLE round_published_results (
 );
 CREATE INDEX round_published_results_prize_idx ON round_published_results (publication_id, participant_id)
     WHERE prize IS NOT NULL;
+
+-- The organizer's live page counts attempts that ended in the last minute
+-- and in each of the last sixty, every few seconds: without this index
+-- each count reads every finished attempt of the round.
+CREATE INDEX attempts_round_ended_idx ON attempts (round_id, submitted_at) WHERE status <> 'in_progress';
