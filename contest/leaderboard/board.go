@@ -83,8 +83,10 @@ func WithUnavailableBackoff(d time.Duration) Option {
 	return func(c *config) { c.downBackoff = d }
 }
 
-// WithRebuildBatch sets how many entries go to Redis in one script call
-// during a rebuild (default 2,000).
+// WithRebuildBatch sets how many entries a rebuild sends to Redis in one
+// round trip (default 5,000). A pipeline does not block other clients the
+// way a script does, so the batch can be large; fewer round trips matter
+// on a busy machine, where each one waits for the scheduler.
 func WithRebuildBatch(n int) Option { return func(c *config) { c.batch = n } }
 
 // WithRebuildLockTTL sets how long the rebuild lock outlives a rebuilder
@@ -120,7 +122,7 @@ func New(rdb redis.UniversalClient, prefix string, clk clock.Clock, opts ...Opti
 		topTTL:      time.Second,
 		topMax:      4096,
 		downBackoff: time.Second,
-		batch:       2000,
+		batch:       5000,
 		lockTTL:     time.Minute,
 		pendingMax:  100_000,
 	}

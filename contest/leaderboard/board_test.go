@@ -224,3 +224,19 @@ func TestKeysShareTheRoundsHashTag(t *testing.T) {
 		t.Errorf("missing key %s", k)
 	}
 }
+
+func TestTopCacheIsBounded(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	f.b.cache.max = 3
+	f.open(t, 1, entry(1, 1, 1, 1, t0, 0))
+	for off := 0; off < 10; off++ {
+		if _, _, err := f.b.Top(ctx, 1, 0, 1, off); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(f.b.cache.m); n > 3 {
+			t.Fatalf("cache holds %d answers, bound 3", n)
+		}
+	}
+}

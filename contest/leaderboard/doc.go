@@ -16,7 +16,9 @@
 //	<prefix>lb:{r42}:keys       the unit and mapping keys that exist (set)
 //	<prefix>lb:{r42}:ok         marker: the board was built (value: when, size)
 //	<prefix>lb:{r42}:building   rebuild lock (a token, with a TTL)
-//	<prefix>lb:{r42}:tmp...     the same keys for a board being rebuilt
+//	<prefix>lb:{r42}:tmp:<token>... the same keys for a board being rebuilt
+//	<prefix>lb:{r42}:tmps       tokens of rebuilds whose keys may be left
+//	<prefix>lb:{r42}:journal    Records and Removes made during a rebuild
 //
 // # Order and its encoding
 //
@@ -66,9 +68,11 @@
 // for these keys (a restart then loses them and the marker together); after
 // restoring an old snapshot, run `lawcontest leaderboard rebuild`.
 //
-// Rebuild loads into the :tmp keys and swaps them in with RENAME in one
-// script. While it runs, Record writes to both boards, so a submit during a
-// rebuild is not lost. A Record that fails on a Redis error is kept in
+// Rebuild loads into keys of its own with pipelined plain commands (a
+// script per entry would cost Redis twice the time) and swaps them in with
+// RENAME in one script. While it runs, Record and Remove write to the live
+// board and to a journal that the rebuild replays on its board before the
+// swap, so a submit during a rebuild is not lost. A Record that fails on a Redis error is kept in
 // memory and replayed by Retry (the Repairer calls it); past a bound the
 // round is rebuilt instead. When Redis does not answer, calls fail with
 // ErrUnavailable and, for a second after a connection failure, fail at

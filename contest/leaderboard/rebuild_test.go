@@ -171,6 +171,11 @@ func TestRebuildKeepsWhatHappensMeanwhile(t *testing.T) {
 					return err
 				}
 				f.record(t, late, improved, lower)
+				// Enough submits meanwhile that the journal is replayed
+				// in several slices before the swap.
+				for k := int64(0); k < 35; k++ {
+					f.record(t, entry(1000+k, 9000+k, 3, 1000, t0, 2))
+				}
 				if err := f.b.Remove(ctx, 1, 7); err != nil {
 					return err
 				}
@@ -201,7 +206,38 @@ func TestRebuildKeepsWhatHappensMeanwhile(t *testing.T) {
 		}
 	}
 	want = append(want, late)
+	for k := int64(0); k < 35; k++ {
+		want = append(want, entry(1000+k, 9000+k, 3, 1000, t0, 2))
+	}
 	sameOrder(t, "after the rebuild", f.boardOrder(t, 1, 0), sortedBetter(want))
+}
+
+// TestRebuildFromEveryAttempt streams all attempts, several per
+// participant and in random order, and gets the board of the best ones.
+func TestRebuildFromEveryAttempt(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, WithTopCacheTTL(0), WithRebuildBatch(300))
+	es := attempts(rand.New(rand.NewPCG(8, 8)), 1, 3000)
+	f.open(t, 1, es...)
+	want := sortedBetter(best(es))
+	sameOrder(t, "round", f.boardOrder(t, 1, 0), want)
+	for unit := int64(1); unit < 13; unit++ {
+		var inUnit []Entry
+		for _, e := range want {
+			if e.UnitID == unit {
+				inUnit = append(inUnit, e)
+			}
+		}
+		sameOrder(t, "unit", f.boardOrder(t, 1, unit), inUnit)
+	}
+	// The mapping holds one entry per participant.
+	var n int64
+	for _, k := range f.rdb.Keys(context.Background(), f.prefix+"lb:{r1}:p:*").Val() {
+		n += f.rdb.HLen(context.Background(), k).Val()
+	}
+	if n != int64(len(want)) {
+		t.Fatalf("mapping has %d participants, want %d", n, len(want))
+	}
 }
 
 func TestOneRebuildAtATime(t *testing.T) {
@@ -369,5 +405,51 @@ func TestRepairerRebuildsLostLiveBoards(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestRebuildThatLostItsLockIsNotSwappedIn(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, WithTopCacheTTL(0), WithRebuildBatch(2))
+	ctx := context.Background()
+	f.open(t, 1, entry(1, 1, 5, 1000, t0, 4))
+	before := f.snapshot(t)
+	err := f.b.Rebuild(ctx, 1, func(yield func(Entry) bool) error {
+		for i := int64(10); i < 20; i++ {
+			if i == 15 {
+				// The lock expires under the rebuild (a long stall).
+				f.rdb.Del(ctx, f.prefix+"lb:{r1}:building")
+			}
+			yield(entry(i, i, 9, 1000, t0, 5))
+		}
+		return nil
+	}, nil)
+	if !errors.Is(err, errLockLost) {
+		t.Fatalf("rebuild: %v, want the lock lost", err)
+	}
+	if after := f.snapshot(t); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Fatalf("a rebuild without its lock changed Redis:\nbefore %v\nafter  %v", before, after)
+	}
+}
+
+func TestDelete(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	f.open(t, 1, attempts(rand.New(rand.NewPCG(3, 3)), 1, 500)...)
+	other := entry(1, 1, 1, 1, t0, 1)
+	other.RoundID = 2
+	f.open(t, 2, other)
+	if err := f.b.Delete(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if keys := f.rdb.Keys(ctx, f.prefix+"lb:{r1}*").Val(); len(keys) != 0 {
+		t.Fatalf("keys left after Delete: %v", keys)
+	}
+	if need, _ := f.b.NeedsRebuild(ctx, 1); !need {
+		t.Fatal("a deleted board does not need a rebuild")
+	}
+	if pos, _, err := f.b.Rank(ctx, 2, 1); pos != 1 || err != nil {
+		t.Fatalf("another round's board: %d %v", pos, err)
 	}
 }

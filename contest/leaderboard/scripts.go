@@ -5,7 +5,7 @@ import "github.com/redis/go-redis/v9"
 // scripts are the Lua scripts of a Board, run with EVALSHA (go-redis falls
 // back to EVAL and caches the script when Redis answers NOSCRIPT).
 type scripts struct {
-	record, remove, begin, refresh, load, swap, abort, del, top, standing *redis.Script
+	record, remove, begin, refresh, put, drain, swap, abort, del, top, standing *redis.Script
 }
 
 func newScripts() scripts {
@@ -14,7 +14,8 @@ func newScripts() scripts {
 		remove:   redis.NewScript(removeLua),
 		begin:    redis.NewScript(beginLua),
 		refresh:  redis.NewScript(refreshLua),
-		load:     redis.NewScript(loadLua),
+		put:      redis.NewScript(putLua),
+		drain:    redis.NewScript(drainLua),
 		swap:     redis.NewScript(swapLua),
 		abort:    redis.NewScript(abortLua),
 		del:      redis.NewScript(deleteLua),
@@ -104,12 +105,31 @@ local function put(t, scorestr, tb, pid, unit, bucket, field, reg)
   end
   return 1
 end
+
+-- apply replays one journal item (6 list elements from index i) on the
+-- board rooted at t: a Record, or a Remove when the first element is "-".
+local function apply(t, items, i)
+  if items[i] == '-' then
+    drop(t, items[i + 2], items[i + 4], items[i + 5])
+  else
+    put(t, items[i], items[i + 1], items[i + 2], items[i + 3], items[i + 4], items[i + 5], nil)
+  end
+end
+
+-- clear deletes a board rooted at t: the keys its registry lists, itself
+-- and its registry.
+local function clear(t)
+  for _, s in ipairs(redis.call('SMEMBERS', t .. ':keys')) do redis.call('UNLINK', t .. s) end
+  redis.call('UNLINK', t, t .. ':keys')
+end
 `
 
 // recordLua: ARGV score, tiebreak, pid, unit, bucket, field. Writes to
-// the live board when it is intact and to the board being rebuilt when a
-// rebuild runs, so a submit during a rebuild is in the swapped-in board.
-// Returns 1 changed, 0 not better, -1 board lost and no rebuild running.
+// the live board when it is intact, and while a rebuild runs also appends
+// the entry to the rebuild's journal, which the rebuild replays on the
+// board it built before swapping it in: a submit during a rebuild is not
+// lost. Returns 1 changed, 0 not better, -1 board lost and no rebuild
+// running.
 const recordLua = luaLib + `
 local b = KEYS[1]
 local live = redis.call('EXISTS', b .. ':ok') == 1
@@ -118,15 +138,13 @@ if not live and not building then return -1 end
 local changed = 0
 if live then changed = put(b, ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], nil) end
 if building then
-  local c = put(b .. ':tmp', ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], nil)
-  if not live then changed = c end
+  redis.call('RPUSH', b .. ':journal', ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
 end
 return changed
 `
 
-// removeLua: ARGV pid, bucket, field. During a rebuild it also leaves a
-// tombstone, so that an entry streamed from a snapshot older than the
-// removal does not bring the participant back.
+// removeLua: ARGV pid, bucket, field. Journalled like a Record, so that the
+// rebuild applies it after loading its (older) snapshot.
 const removeLua = luaLib + `
 local b = KEYS[1]
 local live = redis.call('EXISTS', b .. ':ok') == 1
@@ -135,22 +153,20 @@ if not live and not building then return -1 end
 local n = 0
 if live then n = drop(b, ARGV[1], ARGV[2], ARGV[3]) end
 if building then
-  local t = b .. ':tmp'
-  local c = drop(t, ARGV[1], ARGV[2], ARGV[3])
-  redis.call('SADD', t .. ':gone', ARGV[1])
-  if not live then n = c end
+  redis.call('RPUSH', b .. ':journal', '-', '', ARGV[1], '', ARGV[2], ARGV[3])
 end
 return n
 `
 
-// beginLua: ARGV token, lock ms. Takes the rebuild lock and clears what a
-// rebuild that died may have left. Returns 1, or 0 when another runs.
-const beginLua = `
+// beginLua: ARGV token, lock ms. Takes the rebuild lock, clears what
+// rebuilds that died left behind (their boards are listed in :tmps) and
+// starts an empty journal. Returns 1, or 0 when another rebuild runs.
+const beginLua = luaLib + `
 local b = KEYS[1]
 if not redis.call('SET', b .. ':building', ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
-local t = b .. ':tmp'
-for _, s in ipairs(redis.call('SMEMBERS', t .. ':keys')) do redis.call('UNLINK', t .. s) end
-redis.call('UNLINK', t, t .. ':keys', t .. ':gone')
+for _, old in ipairs(redis.call('SMEMBERS', b .. ':tmps')) do clear(b .. ':tmp:' .. old) end
+redis.call('UNLINK', b .. ':tmps', b .. ':journal')
+redis.call('SADD', b .. ':tmps', ARGV[1])
 return 1
 `
 
@@ -161,42 +177,37 @@ redis.call('PEXPIRE', KEYS[1] .. ':building', ARGV[2])
 return 1
 `
 
-// loadLua: ARGV token, lock ms, then 6 arguments per entry as in
-// recordLua. Adds a batch of streamed entries to the board being built.
-// Returns the number of entries that changed it, or -1 if the lock is lost.
-const loadLua = luaLib + `
-local b = KEYS[1]
-if redis.call('GET', b .. ':building') ~= ARGV[1] then return -1 end
-redis.call('PEXPIRE', b .. ':building', ARGV[2])
-local t = b .. ':tmp'
-local gone = {}
-for _, p in ipairs(redis.call('SMEMBERS', t .. ':gone')) do gone[p] = true end
-local reg = {}
-local n = 0
-for i = 3, #ARGV, 6 do
-  if not gone[ARGV[i + 2]] then
-    n = n + put(t, ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], reg)
-  end
-end
-local add = {}
-for s in pairs(reg) do
-  add[#add + 1] = s
-  if #add == 500 then redis.call('SADD', t .. ':keys', unpack(add)); add = {} end
-end
-if #add > 0 then redis.call('SADD', t .. ':keys', unpack(add)) end
-return n
+// putLua: ARGV token, then an entry as in recordLua. Puts an entry on the
+// board being built the careful way, for a participant the bulk load found
+// already there (the source yielded them twice).
+const putLua = luaLib + `
+return put(KEYS[1] .. ':tmp:' .. ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], nil)
 `
 
-// swapLua: ARGV token, marker value. Replaces the live keys by the built
-// ones in one atomic step (readers see the old board or the new, never a
-// half-built one) and sets the marker. Old values are UNLINKed so that
-// freeing a million-member set happens off Redis's main thread. Returns 1,
-// or 0 when the lock was lost (the built board is then left to be cleared
-// by the next rebuild).
-const swapLua = `
+// drainLua: ARGV token, count. Replays up to count journal items on the
+// board being built; returns the items left, or -1 if the lock is lost.
+const drainLua = luaLib + `
+local b = KEYS[1]
+if redis.call('GET', b .. ':building') ~= ARGV[1] then return -1 end
+local t = b .. ':tmp:' .. ARGV[1]
+local items = redis.call('LPOP', b .. ':journal', tonumber(ARGV[2]) * 6)
+if items then
+  for i = 1, #items, 6 do apply(t, items, i) end
+end
+return redis.call('LLEN', b .. ':journal') / 6
+`
+
+// swapLua: ARGV token, marker value. Replays what is left of the journal,
+// replaces the live keys by the built ones in one atomic step (readers see
+// the old board or the new, never a half-built one) and sets the marker.
+// Old values are UNLINKed so that freeing a million-member set happens off
+// Redis's main thread. Returns 1, or 0 when the lock was lost.
+const swapLua = luaLib + `
 local b = KEYS[1]
 if redis.call('GET', b .. ':building') ~= ARGV[1] then return 0 end
-local t = b .. ':tmp'
+local t = b .. ':tmp:' .. ARGV[1]
+local items = redis.call('LRANGE', b .. ':journal', 0, -1)
+for i = 1, #items, 6 do apply(t, items, i) end
 local new = {}
 for _, s in ipairs(redis.call('SMEMBERS', t .. ':keys')) do new[s] = true end
 for _, s in ipairs(redis.call('SMEMBERS', b .. ':keys')) do
@@ -206,33 +217,33 @@ for s in pairs(new) do
   redis.call('UNLINK', b .. s)
   if redis.call('EXISTS', t .. s) == 1 then redis.call('RENAME', t .. s, b .. s) end
 end
-redis.call('UNLINK', b, b .. ':keys', t .. ':gone')
+redis.call('UNLINK', b, b .. ':keys', b .. ':journal')
 if redis.call('EXISTS', t) == 1 then redis.call('RENAME', t, b) end
 if redis.call('EXISTS', t .. ':keys') == 1 then redis.call('RENAME', t .. ':keys', b .. ':keys') end
+redis.call('SREM', b .. ':tmps', ARGV[1])
 redis.call('SET', b .. ':ok', ARGV[2])
 redis.call('DEL', b .. ':building')
 return 1
 `
 
-// abortLua: ARGV token. Gives up a rebuild: clears the board being built
-// and releases the lock, if it is still ours.
-const abortLua = `
+// abortLua: ARGV token. Gives up a rebuild: clears the board it built and,
+// if the lock is still its own, releases it and drops the journal.
+const abortLua = luaLib + `
 local b = KEYS[1]
-if redis.call('GET', b .. ':building') ~= ARGV[1] then return 0 end
-local t = b .. ':tmp'
-for _, s in ipairs(redis.call('SMEMBERS', t .. ':keys')) do redis.call('UNLINK', t .. s) end
-redis.call('UNLINK', t, t .. ':keys', t .. ':gone')
-redis.call('DEL', b .. ':building')
+clear(b .. ':tmp:' .. ARGV[1])
+redis.call('SREM', b .. ':tmps', ARGV[1])
+if redis.call('GET', b .. ':building') == ARGV[1] then
+  redis.call('UNLINK', b .. ':building', b .. ':journal')
+end
 return 1
 `
 
 // deleteLua drops every key of a round, live and being built.
-const deleteLua = `
+const deleteLua = luaLib + `
 local b = KEYS[1]
-local t = b .. ':tmp'
-for _, s in ipairs(redis.call('SMEMBERS', b .. ':keys')) do redis.call('UNLINK', b .. s) end
-for _, s in ipairs(redis.call('SMEMBERS', t .. ':keys')) do redis.call('UNLINK', t .. s) end
-redis.call('UNLINK', b, b .. ':keys', b .. ':ok', b .. ':building', t, t .. ':keys', t .. ':gone')
+clear(b)
+for _, old in ipairs(redis.call('SMEMBERS', b .. ':tmps')) do clear(b .. ':tmp:' .. old) end
+redis.call('UNLINK', b .. ':ok', b .. ':building', b .. ':journal', b .. ':tmps')
 return 1
 `
 
