@@ -150,12 +150,8 @@ func ensureTemplate(ctx context.Context, admin *sqlx.DB) (string, error) {
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf("ALTER DATABASE %s RENAME TO %s", building, name)); err != nil {
 		return "", err
 	}
-	// Templates of older schemas are of no more use.
-	var old []string
-	conn.SelectContext(ctx, &old, "SELECT datname FROM pg_database WHERE datname LIKE 'lctmpl\\_%' AND datname <> $1 AND datname NOT LIKE '%\\_building'", name)
-	for _, o := range old {
-		conn.ExecContext(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", pq.QuoteIdentifier(o)))
-	}
+	// Templates of other schemas are left alone: engineers working on
+	// other branches at the same time use them.
 	return name, nil
 }
 

@@ -1,0 +1,217 @@
+// Package server is the composition root and the only package that imports
+// Echo: configuration, the App built once at start, the route table, the
+// middleware (sessions, CSRF, roles, rate limits, body limits), thin
+// handlers, and the mapping of domain errors to the API's error shape.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+
+	"lawcontest/account"
+	"lawcontest/clock"
+	"lawcontest/frontend"
+	"lawcontest/frontend/i18n"
+	"lawcontest/server/db"
+	"lawcontest/server/ratelimit"
+)
+
+// Deps are the connections and services an App is built from. Tests build
+// them with their own database, Redis prefix and clock.
+type Deps struct {
+	DB        *sqlx.DB
+	Redis     redis.UniversalClient
+	KeyPrefix string // every Redis key starts with it
+	Clock     clock.Clock
+	Log       *slog.Logger
+}
+
+// App is the whole server, built once by New and shared by every request.
+type App struct {
+	cfg Config
+	db  *sqlx.DB
+	rdb redis.UniversalClient
+	// keyPrefix starts every Redis key of this server (tests get their own)
+	keyPrefix string
+	clock     clock.Clock
+	log       *slog.Logger
+	text      *i18n.Catalog
+	pages     *frontend.Pages
+	hasher    *account.Hasher
+	limiter   *ratelimit.Limiter
+	metrics   *metrics
+
+	accounts *account.Store
+	sessions account.SessionPolicy
+	// participation checks whether a participant has taken part in any
+	// contest (see hasTakenPart); each contest package adds one.
+	participation []func(ctx context.Context, userID int64) (bool, error)
+
+	csrfKey  []byte
+	inFlight chan struct{}
+
+	echo *echo.Echo
+
+	// background jobs started by Start, stopped by Close
+	stopJobs context.CancelFunc
+	jobs     sync.WaitGroup
+}
+
+// Open connects to Postgres and Redis as cfg says and applies pending
+// migrations. The caller closes both.
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (Deps, error) {
+	pg, err := db.OpenPostgres(ctx, cfg.DatabaseURL, db.PoolConfig{MaxOpen: cfg.DBMaxConns, MaxIdle: cfg.DBMaxConns, MaxLifetime: 30 * time.Minute})
+	if err != nil {
+		return Deps{}, fmt.Errorf("postgres (%s): %w", redactURL(cfg.DatabaseURL), err)
+	}
+	if n, err := db.Migrate(ctx, pg); err != nil {
+		pg.Close()
+		return Deps{}, fmt.Errorf("migrations: %w", err)
+	} else if n > 0 {
+		log.Info("applied migrations", "count", n)
+	}
+	rdb, err := db.OpenRedis(cfg.RedisURL, cfg.RedisSentinelMaster)
+	if err != nil {
+		pg.Close()
+		return Deps{}, fmt.Errorf("REDIS_URL: %w", err)
+	}
+	// Redis being down does not stop the server: it starts, answers
+	// /readyz with 503 naming Redis, and the features that need it degrade.
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		log.Warn("redis does not answer at start", "err", err)
+	}
+	return Deps{DB: pg, Redis: rdb, KeyPrefix: "lc:", Clock: clock.Real{}, Log: log}, nil
+}
+
+// New builds the App: every store, service and the route table.
+func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
+	if err := db.CheckSchema(ctx, d.DB); err != nil {
+		return nil, err
+	}
+	text, err := i18n.Load()
+	if err != nil {
+		return nil, err
+	}
+	pages, err := frontend.NewPages(text)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{
+		cfg:       cfg,
+		db:        d.DB,
+		rdb:       d.Redis,
+		keyPrefix: d.KeyPrefix,
+		clock:     d.Clock,
+		log:       d.Log,
+		text:      text,
+		pages:     pages,
+		hasher:    account.NewHasher(),
+		limiter:   ratelimit.New(d.Redis, d.KeyPrefix, d.Log),
+		metrics:   newMetrics(prometheus.NewRegistry()),
+		inFlight:  make(chan struct{}, cfg.MaxInFlight),
+		sessions: account.SessionPolicy{
+			Lifetime:   cfg.SessionLifetime,
+			StaffIdle:  cfg.StaffIdleTimeout,
+			TouchEvery: time.Minute,
+		},
+	}
+	a.accounts = account.NewStore(d.DB, d.Clock, a.hasher)
+	if a.csrfKey, err = loadSecret(ctx, d.DB, "csrf"); err != nil {
+		return nil, err
+	}
+	a.echo = a.newEcho()
+	return a, nil
+}
+
+// loadSecret returns the named secret shared by every instance, making it
+// on first use.
+func loadSecret(ctx context.Context, pg *sqlx.DB, name string) ([]byte, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	if _, err := pg.ExecContext(ctx, `INSERT INTO app_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, name, b); err != nil {
+		return nil, err
+	}
+	var v []byte
+	err := pg.GetContext(ctx, &v, `SELECT value FROM app_secrets WHERE name = $1`, name)
+	return v, err
+}
+
+// Handler returns the HTTP handler of the whole server.
+func (a *App) Handler() http.Handler { return a.echo }
+
+// Start launches the background jobs (sweepers, cleanup). Close stops them.
+func (a *App) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	a.stopJobs = cancel
+	a.every(ctx, "expired-sessions", 10*time.Minute, func(ctx context.Context) error {
+		_, err := a.accounts.DeleteExpiredSessions(ctx)
+		return err
+	})
+}
+
+// every runs job every period (with up to 20 % jitter, so instances do not
+// line up) until ctx ends.
+func (a *App) every(ctx context.Context, name string, period time.Duration, job func(context.Context) error) {
+	a.jobs.Add(1)
+	go func() {
+		defer a.jobs.Done()
+		for {
+			jitter := time.Duration(randUint64() % uint64(period/5+1))
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(period + jitter):
+			}
+			if err := job(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				a.log.Error("background job failed", "job", name, "err", err)
+			}
+		}
+	}()
+}
+
+// Close stops background jobs. The caller closes the connections.
+func (a *App) Close() {
+	if a.stopJobs != nil {
+		a.stopJobs()
+	}
+	a.jobs.Wait()
+}
+
+// Serve listens on cfg.ListenAddr until ctx ends, then stops accepting,
+// lets in-flight requests finish for up to 10 s, and returns.
+func (a *App) Serve(ctx context.Context) error {
+	srv := &http.Server{
+		Addr:              a.cfg.ListenAddr,
+		Handler:           a.echo,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	a.log.Info("serving", "addr", a.cfg.ListenAddr)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down: finishing in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}

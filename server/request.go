@@ -1,0 +1,123 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"lawcontest/apperr"
+)
+
+// maxJSONDepth refuses deeply nested JSON before decoding it; no request of
+// this API nests more than a few levels.
+const maxJSONDepth = 16
+
+// decodeJSON reads the request body into v: JSON only, valid UTF-8, no
+// unknown fields, no trailing data, within the route's body limit. Every
+// refusal is an *apperr.Error naming the field where there is one.
+func decodeJSON(c echo.Context, v any) error {
+	mt, _, err := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType))
+	if err != nil || mt != echo.MIMEApplicationJSON {
+		return apperr.New("unsupported_media_type", "error.content_type")
+	}
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return err // a *http.MaxBytesError becomes 413
+	}
+	return decodeJSONBytes(body, v)
+}
+
+func decodeJSONBytes(body []byte, v any) error {
+	if !utf8.Valid(body) {
+		return apperr.New(apperr.BadRequest, "error.bad_utf8")
+	}
+	if tooDeep(body) {
+		return apperr.New(apperr.BadRequest, "error.bad_json")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return apperr.New(apperr.BadRequest, "error.bad_json")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		field := typeErr.Field
+		if field == "" {
+			return apperr.New(apperr.BadRequest, "error.bad_json")
+		}
+		return apperr.Field(field, "error.wrong_type")
+	}
+	// encoding/json reports unknown fields only as text.
+	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
+		field, _ := strconv.Unquote(strings.TrimPrefix(msg, "json: unknown field "))
+		return apperr.Field(field, "error.unknown_field")
+	}
+	return apperr.New(apperr.BadRequest, "error.bad_json")
+}
+
+// tooDeep reports whether the JSON nests objects/arrays deeper than
+// maxJSONDepth (brackets inside strings do not count).
+func tooDeep(b []byte) bool {
+	depth, inString, escaped := 0, false, false
+	for _, ch := range b {
+		switch {
+		case escaped:
+			escaped = false
+		case inString && ch == '\\':
+			escaped = true
+		case ch == '"':
+			inString = !inString
+		case inString:
+		case ch == '{' || ch == '[':
+			depth++
+			if depth > maxJSONDepth {
+				return true
+			}
+		case ch == '}' || ch == ']':
+			depth--
+		}
+	}
+	return false
+}
+
+// pathID parses a numeric id from the path; anything else is not found.
+func pathID(c echo.Context, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.New(apperr.NotFound, "error.not_found")
+	}
+	return id, nil
+}
+
+// queryInt reads an optional integer query parameter within [lo, hi].
+func queryInt(c echo.Context, name string, def, lo, hi int) (int, error) {
+	s := c.QueryParam(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, apperr.Field(name, "error.query_range", lo, hi)
+	}
+	return n, nil
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// idString formats an id the way the API sends ids: as a JSON string.
+func idString(id int64) string { return strconv.FormatInt(id, 10) }

@@ -1,0 +1,77 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// route is one line of the route table: who may call what.
+type route struct {
+	method  string
+	path    string
+	access  access
+	handler echo.HandlerFunc
+	// maxBody overrides defaultMaxBody for routes that take files or essays.
+	maxBody int64
+	// bare routes (health, metrics, static files) skip the session lookup,
+	// CSRF check and load shedding: they must answer even under overload.
+	bare bool
+}
+
+// routes is the one route table of the server. Every route is declared here
+// with its access rule; the authorization test walks this table.
+func (a *App) routes() []route {
+	return []route{
+		// Operations.
+		{method: http.MethodGet, path: "/healthz", access: public, handler: a.healthz, bare: true},
+		{method: http.MethodGet, path: "/readyz", access: public, handler: a.readyz, bare: true},
+		{method: http.MethodGet, path: "/metrics", access: public, handler: a.serveMetrics, bare: true},
+		{method: http.MethodGet, path: "/static/*", access: public, handler: a.static, bare: true},
+
+		// Identity.
+		{method: http.MethodPost, path: "/api/v1/participants", access: public, handler: a.register},
+		{method: http.MethodPost, path: "/api/v1/sessions", access: public, handler: a.login},
+		{method: http.MethodDelete, path: "/api/v1/sessions", access: signedIn, handler: a.logout},
+		{method: http.MethodDelete, path: "/api/v1/sessions/all", access: signedIn, handler: a.logoutEverywhere},
+		{method: http.MethodGet, path: "/api/v1/session", access: public, handler: a.currentSession},
+		{method: http.MethodGet, path: "/api/v1/me", access: signedIn, handler: a.me},
+		{method: http.MethodPatch, path: "/api/v1/me", access: participant, handler: a.updateMyProfile},
+		{method: http.MethodGet, path: "/api/v1/units", access: public, handler: a.searchUnits},
+		{method: http.MethodPost, path: "/api/v1/admin/users", access: admin, handler: a.createStaff},
+		{method: http.MethodGet, path: "/api/v1/admin/participants", access: organizer, handler: a.listParticipants},
+		{method: http.MethodPatch, path: "/api/v1/admin/participants/:id", access: organizer, handler: a.correctParticipant},
+
+		// Pages.
+		{method: http.MethodGet, path: "/", access: public, handler: a.homePage},
+		{method: http.MethodGet, path: "/register", access: public, handler: a.registerPage},
+		{method: http.MethodGet, path: "/login", access: public, handler: a.loginPage},
+	}
+}
+
+func (a *App) newEcho() *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = a.handleError
+	if a.cfg.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	} else {
+		e.IPExtractor = echo.ExtractIPDirect()
+	}
+	e.Use(a.observe, a.securityHeaders)
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024}))
+	for _, r := range a.routes() {
+		var mw []echo.MiddlewareFunc
+		if !r.bare {
+			maxBody := r.maxBody
+			if maxBody == 0 {
+				maxBody = defaultMaxBody
+			}
+			mw = append(mw, a.shedLoad, limitBody(maxBody), a.loadSession, a.checkCSRF, require(r.access))
+		}
+		e.Add(r.method, r.path, r.handler, mw...)
+	}
+	return e
+}
