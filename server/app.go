@@ -21,6 +21,7 @@ import (
 
 	"lawcontest/account"
 	"lawcontest/clock"
+	"lawcontest/contest"
 	"lawcontest/frontend"
 	"lawcontest/frontend/i18n"
 	"lawcontest/server/db"
@@ -57,6 +58,7 @@ type App struct {
 	// participation checks whether a participant has taken part in any
 	// contest (see hasTakenPart); each contest package adds one.
 	participation []func(ctx context.Context, userID int64) (bool, error)
+	contests      *contest.Service
 
 	csrfKey  []byte
 	inFlight chan struct{}
@@ -127,6 +129,8 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		},
 	}
 	a.accounts = account.NewStore(d.DB, d.Clock, a.hasher)
+	a.contests = contest.New(d.DB, newQuizBank(d.DB, d.Clock), nil, d.Clock, contest.Options{Grace: cfg.AnswerGrace, Logger: d.Log})
+	a.participation = append(a.participation, a.contests.HasTakenPart)
 	if a.csrfKey, err = loadSecret(ctx, d.DB, "csrf"); err != nil {
 		return nil, err
 	}
@@ -158,6 +162,12 @@ func (a *App) Start() {
 	a.stopJobs = cancel
 	a.every(ctx, "expired-sessions", 10*time.Minute, func(ctx context.Context) error {
 		_, err := a.accounts.DeleteExpiredSessions(ctx)
+		return err
+	})
+	// Attempts nobody submitted are finalized a few seconds after their
+	// deadline and grace; safe with any number of instances.
+	a.every(ctx, "attempt-sweeper", 3*time.Second, func(ctx context.Context) error {
+		_, err := a.contests.FinalizeAllDue(ctx)
 		return err
 	})
 }

@@ -86,6 +86,9 @@ func SeedDemo(ctx context.Context, pg *sqlx.DB, clk clock.Clock, progress io.Wri
 		return nil, fmt.Errorf("participant: %w", err)
 	}
 	logins = append(logins, fmt.Sprintf("%-12s %-12s mật khẩu: %s", p.Role, p.Login, p.Password))
+	if err := seedDemoQuiz(ctx, pg, clk, progress); err != nil {
+		return nil, err
+	}
 	return logins, nil
 }
 

@@ -101,10 +101,7 @@ func OpenRedis(rawURL, sentinelMaster string) (redis.UniversalClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	addrs := []string{opt.Addr}
-	for _, h := range hosts[1:] {
-		addrs = append(addrs, h)
-	}
+	addrs := append([]string{opt.Addr}, hosts[1:]...)
 	uo := &redis.UniversalOptions{
 		Addrs:        addrs,
 		DB:           opt.DB,

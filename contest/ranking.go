@@ -1,0 +1,92 @@
+package contest
+
+import (
+	"context"
+	"time"
+
+	"lawcontest/contest/leaderboard"
+)
+
+// recordFinalized puts the best attempt of each participant whose attempt
+// was just finalized on the live board. It runs after the commit, and a
+// board that fails is logged, never returned: the attempt is safe in
+// Postgres and the board is rebuilt from there.
+func (s *Service) recordFinalized(ctx context.Context, fs []finalizedAttempt) {
+	if s.board == nil {
+		return
+	}
+	type key struct{ round, participant int64 }
+	seen := map[key]bool{}
+	for _, f := range fs {
+		k := key{f.RoundID, f.ParticipantID}
+		if f.Practice || seen[k] {
+			continue
+		}
+		seen[k] = true
+		e, ok, err := s.bestEntry(ctx, f.RoundID, f.ParticipantID)
+		if err == nil && ok {
+			err = s.board.Record(ctx, e)
+		}
+		if err != nil {
+			s.log.Warn("contest: live board not updated; rebuild it from Postgres",
+				"round_id", f.RoundID, "participant_id", f.ParticipantID, "err", err)
+		}
+	}
+}
+
+// bestEntry returns a participant's best finished attempt of a round in the
+// live order (leaderboard.Better, the reference the board agrees with).
+// A participant has only a few attempts per ranked round, so this reads
+// just their rows rather than ranking the whole round.
+func (s *Service) bestEntry(ctx context.Context, roundID, participantID int64) (leaderboard.Entry, bool, error) {
+	es, err := s.st.finishedEntries(ctx, roundID, participantID)
+	if err != nil || len(es) == 0 {
+		return leaderboard.Entry{}, false, err
+	}
+	best := es[0]
+	for _, e := range es[1:] {
+		if leaderboard.Better(e, best) {
+			best = e
+		}
+	}
+	return best, true, nil
+}
+
+// rank is a participant's live position in a ranked round: from the board,
+// or, when the board is unavailable or does not know them yet, from
+// Postgres in the same order.
+func (s *Service) rank(ctx context.Context, roundID, participantID int64) (*Rank, error) {
+	if s.board != nil {
+		pos, total, err := s.board.Rank(ctx, roundID, participantID)
+		if err == nil && pos > 0 {
+			return &Rank{Position: pos, Total: total}, nil
+		}
+		if err != nil {
+			s.log.Warn("contest: live board unavailable; ranking from Postgres", "round_id", roundID, "err", err)
+		}
+	}
+	pos, total, ok, err := s.st.livePlace(ctx, roundID, participantID)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &Rank{Position: pos, Total: total}, nil
+}
+
+// Standing is one line of a round's ranking, from round_ranking.
+type Standing struct {
+	Place          int64
+	ParticipantID  int64
+	AttemptID      int64
+	CorrectCount   int
+	Score          int
+	DurationMS     int64
+	SubmittedAt    time.Time
+	Prediction     *int
+	PredictionDiff *int64
+}
+
+// Ranking returns a round's ranking: the live order, or with final the
+// order that also weighs the prediction (for results after closing).
+func (s *Service) Ranking(ctx context.Context, roundID int64, final bool) ([]Standing, error) {
+	return s.st.ranking(ctx, roundID, final)
+}

@@ -1,0 +1,94 @@
+// Package contest owns contests, quiz rounds, participants' attempts on the
+// server's clock, autosaved answers, scoring, the sweeper that finalizes
+// attempts nobody submitted, and the one ranking order of API.md (in SQL:
+// round_ranking). It knows nothing of HTTP: server/ decodes requests, calls
+// a Service and encodes what it returns; errors are *apperr.Error values.
+//
+// Invariants kept here, most of them by the database itself:
+//   - one attempt in progress per participant and round (a partial unique
+//     index) and the attempt limit under concurrent starts (a locked
+//     per-participant counter row);
+//   - deadline = min(started_at + duration, closes_at), fixed at the start;
+//   - an acknowledged autosave is committed in Postgres;
+//   - an attempt goes from in_progress to submitted or expired exactly once,
+//     under a row lock, whoever (submit, second tab, sweeper) gets there;
+//   - the correct option never leaves this package before the round closes,
+//     except in practice rounds after the attempt is finished.
+package contest
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"lawcontest/audit"
+	"lawcontest/clock"
+	"lawcontest/contest/leaderboard"
+	"lawcontest/questions"
+)
+
+// Bank is what contest needs of the question bank (*questions.Bank).
+type Bank interface {
+	// CheckBlueprint returns a validation error naming the part of bp that
+	// the bank lacks questions for.
+	CheckBlueprint(ctx context.Context, bp questions.Blueprint) error
+	// Draw is a pure function of the blueprint, the candidates and seed.
+	Draw(ctx context.Context, bp questions.Blueprint, seed int64) (questions.Paper, error)
+	// Rebuild returns the exact paper stored as refs, from immutable versions.
+	Rebuild(ctx context.Context, refs []questions.PaperRef) ([]questions.PaperQuestion, error)
+}
+
+// Board is the live leaderboard (contest/leaderboard in Redis). It may be
+// unavailable: nothing here depends on it for correctness.
+type Board interface {
+	// Record puts a participant's best attempt of a round on the board.
+	Record(ctx context.Context, e leaderboard.Entry) error
+	// Rank returns a participant's 1-based position and the board's size.
+	Rank(ctx context.Context, roundID, participantID int64) (position, total int64, err error)
+}
+
+// Actor is who makes an organizer change, for the audit log.
+type Actor = audit.Actor
+
+// Options are the settings of a Service.
+type Options struct {
+	// Grace is how long after an attempt's deadline its answers and submit
+	// are still accepted, for answers that were on their way through a slow
+	// mobile network. Default 5s.
+	Grace time.Duration
+	// Logger receives what cannot be returned (a board that failed).
+	Logger *slog.Logger
+}
+
+// DefaultGrace is the network grace after a deadline.
+const DefaultGrace = 5 * time.Second
+
+// Service is the contest domain. Build one with New and share it.
+type Service struct {
+	st    store
+	bank  Bank
+	board Board
+	clock clock.Clock
+	grace time.Duration
+	log   *slog.Logger
+}
+
+// New returns a Service over db. board may be nil (no live board).
+func New(db *sqlx.DB, bank Bank, board Board, clk clock.Clock, opt Options) *Service {
+	if opt.Grace <= 0 {
+		opt.Grace = DefaultGrace
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	return &Service{st: store{db: db}, bank: bank, board: board, clock: clk, grace: opt.Grace, log: opt.Logger}
+}
+
+// now is the service's clock truncated to the millisecond: every time an
+// attempt stores is on a millisecond, so durations are exact and the Redis
+// board's millisecond encoding orders exactly as Postgres does.
+func (s *Service) now() time.Time {
+	return s.clock.Now().UTC().Truncate(time.Millisecond)
+}

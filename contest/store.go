@@ -1,0 +1,689 @@
+package contest
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"lawcontest/apperr"
+	"lawcontest/audit"
+	"lawcontest/contest/leaderboard"
+	"lawcontest/questions"
+)
+
+// This file holds all the SQL of the contest package. store runs
+// statements on the pool; txStore runs those that must share a
+// transaction. Statements that both need take a queryer.
+
+type store struct {
+	db *sqlx.DB
+}
+
+type txStore struct {
+	tx *sqlx.Tx
+}
+
+// inTx runs fn in a transaction, committed when fn returns nil.
+func (s store) inTx(ctx context.Context, fn func(txStore) error) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(txStore{tx: tx}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+func notFound(err error, key string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return apperr.New(apperr.NotFound, key)
+	}
+	return err
+}
+
+// ---- contests
+
+const contestColumns = `id, kind, title, description, rules, published, starts_at, ends_at`
+
+func scanContest(row interface{ Scan(...any) error }) (Contest, error) {
+	var c Contest
+	err := row.Scan(&c.ID, &c.Kind, &c.Title, &c.Description, &c.Rules, &c.Published, &c.StartsAt, &c.EndsAt)
+	c.StartsAt, c.EndsAt = c.StartsAt.UTC(), c.EndsAt.UTC()
+	return c, err
+}
+
+func (s store) contests(ctx context.Context, withDrafts bool) ([]Contest, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT `+contestColumns+`
+		FROM contests
+		WHERE published OR $1
+		ORDER BY starts_at DESC, id DESC`, withDrafts)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cs := []Contest{}
+	for rows.Next() {
+		c, err := scanContest(rows)
+		if err != nil {
+			return nil, err
+		}
+		cs = append(cs, c)
+	}
+	return cs, rows.Err()
+}
+
+func (s store) contest(ctx context.Context, id int64) (Contest, error) {
+	c, err := scanContest(s.db.QueryRowContext(ctx, `SELECT `+contestColumns+` FROM contests WHERE id = $1`, id))
+	return c, notFound(err, "contest.not_found")
+}
+
+func (t txStore) contestForUpdate(ctx context.Context, id int64) (Contest, error) {
+	c, err := scanContest(t.tx.QueryRowContext(ctx, `SELECT `+contestColumns+` FROM contests WHERE id = $1 FOR UPDATE`, id))
+	return c, notFound(err, "contest.not_found")
+}
+
+func (t txStore) insertContest(ctx context.Context, actorID int64, in ContestInput, now time.Time) (int64, error) {
+	var id int64
+	err := t.tx.QueryRowContext(ctx, `
+		INSERT INTO contests (kind, title, description, rules, published, starts_at, ends_at, created_by, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+		RETURNING id`,
+		in.Kind, in.Title, in.Description, in.Rules, in.Published, in.StartsAt, in.EndsAt, nullID(actorID), now,
+	).Scan(&id)
+	return id, err
+}
+
+func (t txStore) updateContest(ctx context.Context, id int64, in ContestInput, now time.Time) error {
+	_, err := t.tx.ExecContext(ctx, `
+		UPDATE contests
+		SET title = $2, description = $3, rules = $4, published = $5, starts_at = $6, ends_at = $7, updated_at = $8
+		WHERE id = $1`,
+		id, in.Title, in.Description, in.Rules, in.Published, in.StartsAt, in.EndsAt, now)
+	return err
+}
+
+// roundsSpan is the earliest opening and the latest closing of a contest's
+// rounds; ok is false when it has none.
+func (t txStore) roundsSpan(ctx context.Context, contestID int64) (first, last time.Time, ok bool, err error) {
+	var f, l sql.NullTime
+	err = t.tx.QueryRowContext(ctx, `SELECT min(opens_at), max(closes_at) FROM rounds WHERE contest_id = $1`, contestID).Scan(&f, &l)
+	return f.Time, l.Time, f.Valid, err
+}
+
+// ---- rounds
+
+const roundColumns = `r.id, r.contest_id, r.title, r.opens_at, r.closes_at, r.duration_ms, r.question_count,
+	coalesce(r.max_attempts, 0), r.points_per_question, r.blueprint, coalesce(r.prediction_question, ''),
+	r.practice, c.published`
+
+func scanRound(row interface{ Scan(...any) error }) (Round, error) {
+	var (
+		r  Round
+		bp []byte
+	)
+	err := row.Scan(&r.ID, &r.ContestID, &r.Title, &r.OpensAt, &r.ClosesAt, &r.DurationMS, &r.QuestionCount,
+		&r.MaxAttempts, &r.PointsPerQuestion, &bp, &r.PredictionQuestion, &r.Practice, &r.contestPublished)
+	if err != nil {
+		return r, err
+	}
+	r.OpensAt, r.ClosesAt = r.OpensAt.UTC(), r.ClosesAt.UTC()
+	if err := json.Unmarshal(bp, &r.Blueprint); err != nil {
+		return r, fmt.Errorf("round %d blueprint: %w", r.ID, err)
+	}
+	return r, nil
+}
+
+func (s store) rounds(ctx context.Context, contestID int64) ([]Round, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT `+roundColumns+`
+		FROM rounds r JOIN contests c ON c.id = r.contest_id
+		WHERE r.contest_id = $1
+		ORDER BY r.opens_at, r.id`, contestID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	rs := []Round{}
+	for rows.Next() {
+		r, err := scanRound(rows)
+		if err != nil {
+			return nil, err
+		}
+		rs = append(rs, r)
+	}
+	return rs, rows.Err()
+}
+
+func (s store) round(ctx context.Context, id int64) (Round, error) {
+	r, err := scanRound(s.db.QueryRowContext(ctx, `
+		SELECT `+roundColumns+` FROM rounds r JOIN contests c ON c.id = r.contest_id WHERE r.id = $1`, id))
+	return r, notFound(err, "round.not_found")
+}
+
+func (t txStore) roundForUpdate(ctx context.Context, id int64) (Round, error) {
+	r, err := scanRound(t.tx.QueryRowContext(ctx, `
+		SELECT `+roundColumns+` FROM rounds r JOIN contests c ON c.id = r.contest_id WHERE r.id = $1
+		FOR UPDATE OF r`, id))
+	return r, notFound(err, "round.not_found")
+}
+
+func roundArgs(in RoundInput, questionCount int) []any {
+	bp, _ := json.Marshal(in.Blueprint)
+	var maxAttempts, prediction any
+	if !in.Practice {
+		maxAttempts = in.MaxAttempts
+	}
+	if in.PredictionQuestion != "" {
+		prediction = in.PredictionQuestion
+	}
+	return []any{in.Title, in.OpensAt, in.ClosesAt, in.DurationMS, maxAttempts, bp, questionCount,
+		in.PointsPerQuestion, prediction, in.Practice}
+}
+
+func (t txStore) insertRound(ctx context.Context, actorID, contestID int64, in RoundInput, questionCount int, now time.Time) (int64, error) {
+	args := append(roundArgs(in, questionCount), contestID, nullID(actorID), now)
+	var id int64
+	err := t.tx.QueryRowContext(ctx, `
+		INSERT INTO rounds (title, opens_at, closes_at, duration_ms, max_attempts, blueprint, question_count,
+			points_per_question, prediction_question, practice, contest_id, created_by, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+		RETURNING id`, args...).Scan(&id)
+	return id, err
+}
+
+func (t txStore) updateRound(ctx context.Context, id int64, in RoundInput, questionCount int, now time.Time) error {
+	args := append(roundArgs(in, questionCount), id, now)
+	_, err := t.tx.ExecContext(ctx, `
+		UPDATE rounds
+		SET title = $1, opens_at = $2, closes_at = $3, duration_ms = $4, max_attempts = $5, blueprint = $6,
+			question_count = $7, points_per_question = $8, prediction_question = $9, practice = $10,
+			updated_at = $12
+		WHERE id = $11`, args...)
+	return err
+}
+
+// extendDeadlines gives attempts in progress that the old closing time cut
+// short the time the new closing time allows.
+func (t txStore) extendDeadlines(ctx context.Context, roundID int64, oldClose, newClose time.Time) error {
+	_, err := t.tx.ExecContext(ctx, `
+		UPDATE attempts a
+		SET deadline_at = least(a.started_at + r.duration_ms * interval '1 millisecond', $3)
+		FROM rounds r
+		WHERE r.id = a.round_id AND a.round_id = $1 AND a.status = 'in_progress' AND a.deadline_at = $2`,
+		roundID, oldClose, newClose)
+	return err
+}
+
+// ---- audit
+
+// audit writes one row of the audit log in the transaction of the change.
+func (t txStore) audit(ctx context.Context, actor Actor, now time.Time, action, entity string, entityID int64, details any) error {
+	return audit.Record(ctx, t.tx, now, actor, action, entity, strconv.FormatInt(entityID, 10), details)
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// ---- attempts
+
+type attemptRow struct {
+	ID, RoundID, ParticipantID int64
+	AttemptNo                  int
+	Status                     string
+	StartedAt, DeadlineAt      time.Time
+	Refs                       []questions.PaperRef
+	QuestionCount              int
+	Prediction                 *int
+	SubmittedAt                *time.Time
+	DurationMS                 *int64
+	CorrectCount, Score        *int
+	Answers                    map[string]string
+	RoundTitle                 string
+	Practice                   bool
+	PredictionQuestion         string
+	RoundClosesAt              time.Time
+}
+
+func (a attemptRow) result() AttemptResult {
+	r := AttemptResult{ID: a.ID, RoundID: a.RoundID, Status: a.Status, QuestionCount: a.QuestionCount, Prediction: a.Prediction}
+	if a.Score != nil {
+		r.Score, r.CorrectCount, r.DurationMS, r.SubmittedAt = *a.Score, *a.CorrectCount, *a.DurationMS, a.SubmittedAt.UTC()
+	}
+	return r
+}
+
+func (a attemptRow) reviewAvailable(now time.Time) bool {
+	return a.Status != AttemptInProgress && (a.Practice || !now.Before(a.RoundClosesAt))
+}
+
+const attemptQuery = `
+	SELECT a.id, a.round_id, a.participant_id, a.attempt_no, a.status, a.started_at, a.deadline_at,
+		a.paper, a.question_count, a.prediction, a.submitted_at, a.duration_ms, a.correct_count, a.score,
+		(SELECT coalesce(jsonb_object_agg(aa.question_id::text, aa.option_id), '{}')
+		 FROM attempt_answers aa WHERE aa.attempt_id = a.id),
+		r.title, r.practice, coalesce(r.prediction_question, ''), r.closes_at
+	FROM attempts a JOIN rounds r ON r.id = a.round_id
+	WHERE a.id = $1`
+
+func scanAttempt(row *sql.Row) (attemptRow, error) {
+	var (
+		a              attemptRow
+		paper, answers []byte
+	)
+	err := row.Scan(&a.ID, &a.RoundID, &a.ParticipantID, &a.AttemptNo, &a.Status, &a.StartedAt, &a.DeadlineAt,
+		&paper, &a.QuestionCount, &a.Prediction, &a.SubmittedAt, &a.DurationMS, &a.CorrectCount, &a.Score,
+		&answers, &a.RoundTitle, &a.Practice, &a.PredictionQuestion, &a.RoundClosesAt)
+	if err != nil {
+		return a, notFound(err, "attempt.not_found")
+	}
+	a.StartedAt, a.DeadlineAt, a.RoundClosesAt = a.StartedAt.UTC(), a.DeadlineAt.UTC(), a.RoundClosesAt.UTC()
+	if err := json.Unmarshal(paper, &a.Refs); err != nil {
+		return a, fmt.Errorf("attempt %d paper: %w", a.ID, err)
+	}
+	if err := json.Unmarshal(answers, &a.Answers); err != nil {
+		return a, fmt.Errorf("attempt %d answers: %w", a.ID, err)
+	}
+	return a, nil
+}
+
+func (s store) attempt(ctx context.Context, id int64) (attemptRow, error) {
+	return scanAttempt(s.db.QueryRowContext(ctx, attemptQuery, id))
+}
+
+func (t txStore) attemptForUpdate(ctx context.Context, id int64) (attemptRow, error) {
+	return scanAttempt(t.tx.QueryRowContext(ctx, attemptQuery+` FOR UPDATE OF a`, id))
+}
+
+type attemptBrief struct {
+	ID         int64
+	DeadlineAt time.Time
+}
+
+func (store) inProgressAttempt(ctx context.Context, q sqlx.QueryerContext, roundID, participantID int64) (attemptBrief, bool, error) {
+	var b attemptBrief
+	err := q.QueryRowxContext(ctx, `
+		SELECT id, deadline_at FROM attempts
+		WHERE round_id = $1 AND participant_id = $2 AND status = 'in_progress'`,
+		roundID, participantID).Scan(&b.ID, &b.DeadlineAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return b, false, nil
+	}
+	b.DeadlineAt = b.DeadlineAt.UTC()
+	return b, err == nil, err
+}
+
+// lockParticipant creates or locks the participant's row of the round and
+// returns how many attempts they have started. Concurrent starts of one
+// participant queue here, in the database, whichever instance runs them.
+func (t txStore) lockParticipant(ctx context.Context, roundID, participantID int64, now time.Time) (int, error) {
+	var n int
+	err := t.tx.QueryRowContext(ctx, `
+		INSERT INTO round_participants (round_id, participant_id, attempts_started, first_started_at)
+		VALUES ($1, $2, 0, $3)
+		ON CONFLICT (round_id, participant_id)
+		DO UPDATE SET attempts_started = round_participants.attempts_started
+		RETURNING attempts_started`, roundID, participantID, now).Scan(&n)
+	return n, err
+}
+
+// insertAttempt counts the start on the (locked) participant row and
+// inserts the attempt with its paper, in one statement.
+func (t txStore) insertAttempt(ctx context.Context, r Round, participantID int64, p questions.Paper, now, deadline time.Time) (attemptRow, error) {
+	paper, err := json.Marshal(p.Refs())
+	if err != nil {
+		return attemptRow{}, err
+	}
+	key, err := json.Marshal(answerKey(p))
+	if err != nil {
+		return attemptRow{}, err
+	}
+	var a attemptRow
+	err = t.tx.QueryRowContext(ctx, `
+		WITH c AS (
+			UPDATE round_participants SET attempts_started = attempts_started + 1
+			WHERE round_id = $1 AND participant_id = $2
+			RETURNING attempts_started
+		)
+		INSERT INTO attempts (round_id, participant_id, attempt_no, status, started_at, deadline_at,
+			paper, seed, bank_version, answer_key, question_count)
+		SELECT $1, $2, c.attempts_started, 'in_progress', $3, $4, $5, $6, $7, $8, $9
+		FROM c
+		RETURNING id, attempt_no`,
+		r.ID, participantID, now, deadline, paper, p.Seed, p.BankVersion, key, len(p.Questions),
+	).Scan(&a.ID, &a.AttemptNo)
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "23505" { // unique_violation: cannot happen under the row lock
+		return a, apperr.New(apperr.Conflict, "attempt.in_progress_elsewhere")
+	}
+	return a, err
+}
+
+// saveResult tells why an autosave stored nothing, if it did not.
+type saveResult struct {
+	found, mine, inTime, questionOK, optionOK bool
+	status                                    string
+}
+
+func (r saveResult) err() error {
+	switch {
+	case !r.found || !r.mine:
+		return apperr.New(apperr.NotFound, "attempt.not_found")
+	case r.status == AttemptSubmitted:
+		return apperr.New(apperr.Conflict, "attempt.already_submitted")
+	case r.status != AttemptInProgress || !r.inTime:
+		return apperr.New(apperr.DeadlinePassed, "attempt.deadline_passed")
+	case !r.questionOK:
+		return apperr.Field("question_id", "attempt.question_not_in_paper")
+	case !r.optionOK:
+		return apperr.Field("option_id", "attempt.option_not_in_question")
+	}
+	return nil
+}
+
+// saveAnswer is the autosave write path: one statement, one round trip. It
+// takes a KEY SHARE lock on the attempt, which waits for a submit or the
+// sweeper holding the attempt's row lock and then sees the status they
+// committed, so an answer is either in the scored set or refused, never
+// acknowledged and lost. Autosaves of one attempt do not block each other.
+func (s store) saveAnswer(ctx context.Context, attemptID, participantID, questionID int64, optionID string, now, cutoff time.Time) (saveResult, error) {
+	r := saveResult{found: true}
+	err := s.db.QueryRowContext(ctx, `
+		WITH a AS (
+			SELECT id, participant_id, status, deadline_at, paper
+			FROM attempts
+			WHERE id = $1
+			FOR KEY SHARE
+		), q AS (
+			SELECT a.id, a.status,
+				a.participant_id = $2 AS mine,
+				a.deadline_at >= $6 AS in_time,
+				(SELECT x->'o' FROM jsonb_array_elements(a.paper) x WHERE (x->>'q')::bigint = $3) AS opts
+			FROM a
+		), ok AS (
+			SELECT q.*, q.opts IS NOT NULL AS question_ok,
+				coalesce(q.opts @> jsonb_build_array($4::text), false) AS option_ok
+			FROM q
+		), ins AS (
+			INSERT INTO attempt_answers (attempt_id, question_id, option_id, saved_at)
+			SELECT id, $3, $4, $5 FROM ok
+			WHERE mine AND status = 'in_progress' AND in_time AND option_ok
+			ON CONFLICT (attempt_id, question_id)
+			DO UPDATE SET option_id = EXCLUDED.option_id, saved_at = EXCLUDED.saved_at
+		)
+		SELECT status, mine, in_time, question_ok, option_ok FROM ok`,
+		attemptID, participantID, questionID, optionID, now, cutoff,
+	).Scan(&r.status, &r.mine, &r.inTime, &r.questionOK, &r.optionOK)
+	if errors.Is(err, sql.ErrNoRows) {
+		return saveResult{}, nil
+	}
+	return r, err
+}
+
+// savePrediction stores the prediction of an attempt in progress.
+func (s store) savePrediction(ctx context.Context, attemptID, participantID int64, prediction int, cutoff time.Time) (saveResult, error) {
+	r := saveResult{found: true, questionOK: true, optionOK: true}
+	err := s.db.QueryRowContext(ctx, `
+		WITH a AS (
+			SELECT id, participant_id, status, deadline_at
+			FROM attempts
+			WHERE id = $1
+			FOR NO KEY UPDATE
+		), u AS (
+			UPDATE attempts t SET prediction = $3
+			FROM a
+			WHERE t.id = a.id AND a.participant_id = $2 AND a.status = 'in_progress' AND a.deadline_at >= $4
+		)
+		SELECT status, participant_id = $2, deadline_at >= $4 FROM a`,
+		attemptID, participantID, prediction, cutoff,
+	).Scan(&r.status, &r.mine, &r.inTime)
+	if errors.Is(err, sql.ErrNoRows) {
+		return saveResult{}, nil
+	}
+	return r, err
+}
+
+// saveAnswers merges the answers of a submit body into the saved ones.
+func (t txStore) saveAnswers(ctx context.Context, attemptID int64, answers map[int64]string, now time.Time) error {
+	if len(answers) == 0 {
+		return nil
+	}
+	qs := make([]int64, 0, len(answers))
+	os := make([]string, 0, len(answers))
+	for q, o := range answers {
+		qs = append(qs, q)
+		os = append(os, o)
+	}
+	_, err := t.tx.ExecContext(ctx, `
+		INSERT INTO attempt_answers (attempt_id, question_id, option_id, saved_at)
+		SELECT $1, x.q, x.o, $4 FROM unnest($2::bigint[], $3::text[]) AS x(q, o)
+		ON CONFLICT (attempt_id, question_id)
+		DO UPDATE SET option_id = EXCLUDED.option_id, saved_at = EXCLUDED.saved_at`,
+		attemptID, pq.Array(qs), pq.Array(os), now)
+	return err
+}
+
+func (t txStore) setPrediction(ctx context.Context, attemptID int64, prediction int) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE attempts SET prediction = $2 WHERE id = $1`, attemptID, prediction)
+	return err
+}
+
+// finalizedAttempt is an attempt finalize just finished.
+type finalizedAttempt struct {
+	ID, RoundID, ParticipantID int64
+	Practice                   bool
+}
+
+// finalize scores and finishes attempts still in progress, in one
+// statement: correct answers are counted against the attempt's answer key.
+// A submitted attempt ends at the submit, capped at its deadline (a submit
+// in the grace gains nothing); an expired one ends at its deadline, so its
+// result does not depend on when the sweeper came by. The caller holds the
+// attempts' row locks, taken in an earlier statement of its transaction so
+// that this one sees every answer committed before.
+func (t txStore) finalize(ctx context.Context, ids []int64, status string, now time.Time) ([]finalizedAttempt, error) {
+	rows, err := t.tx.QueryContext(ctx, `
+		WITH s AS (
+			SELECT a.id,
+				CASE WHEN $2::text = 'submitted' THEN least($3::timestamptz, a.deadline_at) ELSE a.deadline_at END AS ended_at,
+				(SELECT count(*) FROM attempt_answers aa
+				 WHERE aa.attempt_id = a.id AND a.answer_key ->> aa.question_id::text = aa.option_id) AS correct
+			FROM attempts a
+			WHERE a.id = ANY($1) AND a.status = 'in_progress'
+		)
+		UPDATE attempts a
+		SET status = $2,
+			submitted_at = s.ended_at,
+			duration_ms = (extract(epoch FROM s.ended_at - a.started_at) * 1000)::bigint,
+			correct_count = s.correct,
+			score = s.correct * r.points_per_question,
+			finalized_at = $3
+		FROM s, rounds r
+		WHERE a.id = s.id AND r.id = a.round_id
+		RETURNING a.id, a.round_id, a.participant_id, r.practice`,
+		pq.Array(ids), status, now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []finalizedAttempt
+	for rows.Next() {
+		var f finalizedAttempt
+		if err := rows.Scan(&f.ID, &f.RoundID, &f.ParticipantID, &f.Practice); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// claimDue locks up to limit attempts in progress whose deadline is before
+// cutoff, skipping those another sweeper, a submit or an autosave holds.
+func (t txStore) claimDue(ctx context.Context, cutoff time.Time, limit int) ([]int64, error) {
+	var ids []int64
+	err := t.tx.SelectContext(ctx, &ids, `
+		SELECT id FROM attempts
+		WHERE status = 'in_progress' AND deadline_at < $1
+		ORDER BY deadline_at
+		LIMIT $2
+		FOR UPDATE SKIP LOCKED`, cutoff, limit)
+	return ids, err
+}
+
+func (s store) participantAttempts(ctx context.Context, participantID int64) ([]MyAttempt, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT a.id, c.id, c.title, r.id, r.title, r.practice, a.attempt_no, a.status,
+			a.started_at, a.deadline_at, a.submitted_at, a.score, a.correct_count, a.question_count,
+			a.duration_ms, r.closes_at
+		FROM attempts a
+		JOIN rounds r ON r.id = a.round_id
+		JOIN contests c ON c.id = r.contest_id
+		WHERE a.participant_id = $1
+		ORDER BY a.started_at DESC, a.id DESC
+		LIMIT 500`, participantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []MyAttempt{}
+	for rows.Next() {
+		var m MyAttempt
+		if err := rows.Scan(&m.ID, &m.ContestID, &m.ContestTitle, &m.RoundID, &m.RoundTitle, &m.Practice,
+			&m.AttemptNo, &m.Status, &m.StartedAt, &m.DeadlineAt, &m.SubmittedAt, &m.Score, &m.CorrectCount,
+			&m.QuestionCount, &m.DurationMS, &m.roundClosesAt); err != nil {
+			return nil, err
+		}
+		m.StartedAt, m.DeadlineAt, m.roundClosesAt = m.StartedAt.UTC(), m.DeadlineAt.UTC(), m.roundClosesAt.UTC()
+		if m.SubmittedAt != nil {
+			t := m.SubmittedAt.UTC()
+			m.SubmittedAt = &t
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+func (s store) hasTakenPart(ctx context.Context, participantID int64) (bool, error) {
+	var b bool
+	err := s.db.QueryRowContext(ctx, `
+		SELECT EXISTS (
+			SELECT 1 FROM round_participants rp JOIN rounds r ON r.id = rp.round_id
+			WHERE rp.participant_id = $1 AND NOT r.practice
+		)`, participantID).Scan(&b)
+	return b, err
+}
+
+// ---- ranking
+
+// finishedEntries returns a participant's finished attempts of a round as
+// board entries.
+func (s store) finishedEntries(ctx context.Context, roundID, participantID int64) ([]leaderboard.Entry, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT a.id, a.correct_count, a.score, a.duration_ms, a.submitted_at, coalesce(u.unit_id, 0)
+		FROM attempts a JOIN users u ON u.id = a.participant_id
+		WHERE a.round_id = $1 AND a.participant_id = $2 AND a.status <> 'in_progress'`,
+		roundID, participantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var es []leaderboard.Entry
+	for rows.Next() {
+		e := leaderboard.Entry{RoundID: roundID, ParticipantID: participantID}
+		if err := rows.Scan(&e.AttemptID, &e.CorrectCount, &e.Score, &e.DurationMS, &e.SubmittedAt, &e.UnitID); err != nil {
+			return nil, err
+		}
+		e.SubmittedAt = e.SubmittedAt.UTC()
+		es = append(es, e)
+	}
+	return es, rows.Err()
+}
+
+// livePlace is a participant's position in the live order of a round,
+// from round_ranking; ok is false before their first finished attempt.
+func (s store) livePlace(ctx context.Context, roundID, participantID int64) (place, total int64, ok bool, err error) {
+	err = s.db.QueryRowContext(ctx, `
+		SELECT x.place, x.total
+		FROM (SELECT place, participant_id, count(*) OVER () AS total FROM round_ranking($1, false)) x
+		WHERE x.participant_id = $2`, roundID, participantID).Scan(&place, &total)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, false, nil
+	}
+	return place, total, err == nil, err
+}
+
+func (s store) ranking(ctx context.Context, roundID int64, final bool) ([]Standing, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT place, participant_id, attempt_id, correct_count, score, duration_ms, submitted_at,
+			prediction, prediction_diff
+		FROM round_ranking($1, $2)`, roundID, final)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Standing{}
+	for rows.Next() {
+		var (
+			st Standing
+			at time.Time
+		)
+		if err := rows.Scan(&st.Place, &st.ParticipantID, &st.AttemptID, &st.CorrectCount, &st.Score,
+			&st.DurationMS, &at, &st.Prediction, &st.PredictionDiff); err != nil {
+			return nil, err
+		}
+		st.SubmittedAt = at.UTC()
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}
+
+// ---- demo
+
+func (s store) demoContest(ctx context.Context) (int64, bool, error) {
+	var id int64
+	err := s.db.QueryRowContext(ctx, `SELECT id FROM contests WHERE settings->>'demo' = 'quiz' ORDER BY id LIMIT 1`).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return id, err == nil, err
+}
+
+func (s store) markDemo(ctx context.Context, id int64) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE contests SET settings = settings || '{"demo": "quiz"}' WHERE id = $1`, id)
+	return err
+}
+
+// closeRound moves a round's close to now and cuts the deadlines of its
+// attempts in progress to now (never to or before their start: the
+// deadline stays after started_at).
+func (t txStore) closeRound(ctx context.Context, roundID int64, now time.Time) error {
+	if _, err := t.tx.ExecContext(ctx, `UPDATE rounds SET closes_at = $2, updated_at = $2 WHERE id = $1`, roundID, now); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `
+		UPDATE attempts
+		SET deadline_at = greatest(least(deadline_at, $2), started_at + interval '1 millisecond')
+		WHERE round_id = $1 AND status = 'in_progress'`, roundID, now)
+	return err
+}
+
+// inProgressOfRound locks and returns a round's attempts in progress.
+func (t txStore) inProgressOfRound(ctx context.Context, roundID int64) ([]int64, error) {
+	var ids []int64
+	err := t.tx.SelectContext(ctx, &ids, `
+		SELECT id FROM attempts WHERE round_id = $1 AND status = 'in_progress' ORDER BY id FOR UPDATE`, roundID)
+	return ids, err
+}
