@@ -3,6 +3,8 @@ package vntext
 import (
 	"strings"
 	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // MaskName shortens a full name for public boards: the family name stays,
@@ -59,5 +61,6 @@ func titleCase(w string) string {
 		}
 		b.WriteRune(unicode.ToLower(r))
 	}
-	return b.String()
+	// Dropping punctuation can bring a combining mark next to a letter.
+	return norm.NFC.String(b.String())
 }
