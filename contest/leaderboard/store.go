@@ -62,3 +62,53 @@ func (s *Store) People(ctx context.Context, ids []int64) (map[int64]Person, erro
 	}
 	return out, rows.Err()
 }
+
+// LiveRounds lists the ranked rounds whose boards are in use: open now,
+// opening within LiveBeforeOpen, or closed less than LiveAfterClose ago.
+func (s *Store) LiveRounds(ctx context.Context) ([]int64, error) {
+	now := s.clk.Now()
+	var ids []int64
+	err := s.db.SelectContext(ctx, &ids, `
+		SELECT id FROM rounds
+		WHERE NOT practice AND opens_at <= $1 AND closes_at > $2
+		ORDER BY id`, now.Add(s.LiveBeforeOpen), now.Add(-s.LiveAfterClose))
+	return ids, err
+}
+
+// BestEntries streams each participant's best finished attempt of the
+// round, best first: the live order of round_ranking, the one ranking
+// query (and the order in which Redis builds a board fastest).
+func (s *Store) BestEntries(ctx context.Context, roundID int64, yield func(Entry) bool) error {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT r.participant_id, r.attempt_id, r.correct_count, r.score, r.duration_ms, r.submitted_at,
+			coalesce(u.unit_id, 0)
+		FROM round_ranking($1, false) r JOIN users u ON u.id = r.participant_id
+		ORDER BY r.place`, roundID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e := Entry{RoundID: roundID}
+		if err := rows.Scan(&e.ParticipantID, &e.AttemptID, &e.CorrectCount, &e.Score, &e.DurationMS,
+			&e.SubmittedAt, &e.UnitID); err != nil {
+			return err
+		}
+		e.SubmittedAt = e.SubmittedAt.UTC()
+		if !yield(e) {
+			return nil
+		}
+	}
+	return rows.Err()
+}
+
+// CountBest is how many participants have a finished attempt in the
+// round (0 for a practice round, which is never ranked).
+func (s *Store) CountBest(ctx context.Context, roundID int64) (int64, error) {
+	var n int64
+	err := s.db.GetContext(ctx, &n, `
+		SELECT count(DISTINCT a.participant_id)
+		FROM attempts a JOIN rounds r ON r.id = a.round_id
+		WHERE a.round_id = $1 AND NOT r.practice AND a.status <> 'in_progress'`, roundID)
+	return n, err
+}
