@@ -101,7 +101,7 @@ type Board struct {
 	clk    clock.Clock
 	s      scripts
 	cfg    config
-	cache  *topCache
+	cache  *ttlCache[topKey, Page]
 
 	// downUntil (clock nanoseconds) is set after a connection failure.
 	downUntil atomic.Int64
@@ -141,7 +141,7 @@ func New(rdb redis.UniversalClient, prefix string, clk clock.Clock, opts ...Opti
 		clk:     clk,
 		s:       newScripts(),
 		cfg:     cfg,
-		cache:   newTopCache(cfg.topTTL, cfg.topMax),
+		cache:   newTTLCache[topKey, Page](cfg.topTTL, cfg.topMax),
 		lost:    make(chan int64, 64),
 		pending: map[[2]int64]Entry{},
 		stale:   map[int64]bool{},
@@ -303,7 +303,7 @@ func (b *Board) Remove(ctx context.Context, roundID, participantID int64) error 
 	if res < 0 {
 		return b.lostErr(roundID)
 	}
-	b.cache.invalidate(roundID)
+	b.cache.invalidate(func(k topKey) bool { return k.round == roundID })
 	return nil
 }
 
@@ -317,17 +317,7 @@ func (b *Board) Top(ctx context.Context, roundID, unitID int64, limit, offset in
 
 // TopPage is Top with the time the answer was read from Redis.
 func (b *Board) TopPage(ctx context.Context, roundID, unitID int64, limit, offset int) (Page, error) {
-	var f apperr.Fields
-	if limit < 1 || limit > MaxTopLimit {
-		f.Add("limit", "leaderboard.limit_range", MaxTopLimit)
-	}
-	if offset < 0 {
-		f.Add("offset", "leaderboard.offset_negative")
-	}
-	if unitID < 0 {
-		f.Add("unit_id", "error.bad_id")
-	}
-	if err := f.Err(); err != nil {
+	if err := checkPaging(unitID, limit, offset); err != nil {
 		return Page{}, err
 	}
 	k := topKey{round: roundID, unit: unitID, limit: limit, offset: offset}
@@ -339,6 +329,20 @@ func (b *Board) TopPage(ctx context.Context, roundID, unitID int64, limit, offse
 	}
 	p.Entries = append([]Ranked(nil), p.Entries...) // the cached slice stays ours
 	return p, nil
+}
+
+func checkPaging(unitID int64, limit, offset int) error {
+	var f apperr.Fields
+	if limit < 1 || limit > MaxTopLimit {
+		f.Add("limit", "leaderboard.limit_range", MaxTopLimit)
+	}
+	if offset < 0 {
+		f.Add("offset", "leaderboard.offset_negative")
+	}
+	if unitID < 0 {
+		f.Add("unit_id", "error.bad_id")
+	}
+	return f.Err()
 }
 
 func (b *Board) readTop(ctx context.Context, k topKey) (Page, error) {
@@ -470,6 +474,6 @@ func (b *Board) Delete(ctx context.Context, roundID int64) error {
 	if err := b.s.del.Run(ctx, b.rdb, []string{b.key(roundID)}).Err(); err != nil {
 		return b.fail(ctx, err)
 	}
-	b.cache.invalidate(roundID)
+	b.cache.invalidate(func(k topKey) bool { return k.round == roundID })
 	return nil
 }

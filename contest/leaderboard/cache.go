@@ -14,49 +14,50 @@ type topKey struct {
 	limit, offset int
 }
 
-type topEntry struct {
-	page    Page
+type cached[V any] struct {
+	v       V
 	expires time.Time
 }
 
 // flight is a Redis read that callers asking for the same key wait on, so
 // that when a hot board's answer expires one request refreshes it instead
 // of all of them.
-type flight struct {
+type flight[V any] struct {
 	done chan struct{}
-	page Page
+	v    V
 	err  error
 }
 
-// topCache keeps Top answers for a short TTL. Its size is bounded because
-// limit and offset come from the query string.
-type topCache struct {
+// ttlCache keeps answers (Top pages, public pages, round settings) for a
+// short TTL. Its size is bounded because limit and offset come from the
+// query string.
+type ttlCache[K comparable, V any] struct {
 	ttl time.Duration
 	max int
 
 	mu     sync.Mutex
-	m      map[topKey]topEntry
-	flight map[topKey]*flight
+	m      map[K]cached[V]
+	flight map[K]*flight[V]
 }
 
-func newTopCache(ttl time.Duration, max int) *topCache {
-	return &topCache{ttl: ttl, max: max, m: map[topKey]topEntry{}, flight: map[topKey]*flight{}}
+func newTTLCache[K comparable, V any](ttl time.Duration, max int) *ttlCache[K, V] {
+	return &ttlCache[K, V]{ttl: ttl, max: max, m: map[K]cached[V]{}, flight: map[K]*flight[V]{}}
 }
 
 // get returns the cached answer for k, or reads it with fetch (once for all
 // concurrent callers). Errors are not cached.
-func (c *topCache) get(ctx context.Context, k topKey, clk clock.Clock, fetch func(context.Context) (Page, error)) (Page, error) {
+func (c *ttlCache[K, V]) get(ctx context.Context, k K, clk clock.Clock, fetch func(context.Context) (V, error)) (V, error) {
 	if c.ttl <= 0 {
 		return fetch(ctx)
 	}
 	c.mu.Lock()
 	if e, ok := c.m[k]; ok && clk.Now().Before(e.expires) {
 		c.mu.Unlock()
-		return e.page, nil
+		return e.v, nil
 	}
 	f, waiting := c.flight[k]
 	if !waiting {
-		f = &flight{done: make(chan struct{})}
+		f = &flight[V]{done: make(chan struct{})}
 		c.flight[k] = f
 	}
 	c.mu.Unlock()
@@ -64,30 +65,31 @@ func (c *topCache) get(ctx context.Context, k topKey, clk clock.Clock, fetch fun
 	if waiting {
 		select {
 		case <-f.done:
-			return f.page, f.err
+			return f.v, f.err
 		case <-ctx.Done():
-			return Page{}, ctx.Err()
+			var zero V
+			return zero, ctx.Err()
 		}
 	}
 	// The read serves every waiter, so one caller giving up must not
 	// cancel it; go-redis's timeouts still bound it.
-	f.page, f.err = fetch(context.WithoutCancel(ctx))
+	f.v, f.err = fetch(context.WithoutCancel(ctx))
 	c.mu.Lock()
 	delete(c.flight, k)
 	if f.err == nil {
 		if len(c.m) >= c.max {
 			c.evict(clk.Now())
 		}
-		c.m[k] = topEntry{page: f.page, expires: clk.Now().Add(c.ttl)}
+		c.m[k] = cached[V]{v: f.v, expires: clk.Now().Add(c.ttl)}
 	}
 	c.mu.Unlock()
 	close(f.done)
-	return f.page, f.err
+	return f.v, f.err
 }
 
 // evict drops expired answers, and everything if that is not enough.
 // Called with mu held.
-func (c *topCache) evict(now time.Time) {
+func (c *ttlCache[K, V]) evict(now time.Time) {
 	for k, e := range c.m {
 		if !now.Before(e.expires) {
 			delete(c.m, k)
@@ -98,13 +100,13 @@ func (c *topCache) evict(now time.Time) {
 	}
 }
 
-// invalidate drops the answers of a round, after a change that readers
-// should see at once (a rebuild, a removal).
-func (c *topCache) invalidate(round int64) {
+// invalidate drops the answers whose key drop says, after a change that
+// readers should see at once (a rebuild, a removal).
+func (c *ttlCache[K, V]) invalidate(drop func(K) bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for k := range c.m {
-		if k.round == round {
+		if drop(k) {
 			delete(c.m, k)
 		}
 	}

@@ -186,7 +186,7 @@ func (b *Board) Rebuild(ctx context.Context, roundID int64, source func(yield fu
 		return errLockLost
 	}
 	swapped = true
-	b.cache.invalidate(roundID)
+	b.cache.invalidate(func(k topKey) bool { return k.round == roundID })
 	return nil
 }
 

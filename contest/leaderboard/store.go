@@ -2,11 +2,16 @@ package leaderboard
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"lawcontest/apperr"
+	"lawcontest/audit"
 	"lawcontest/clock"
 )
 
@@ -111,4 +116,70 @@ func (s *Store) CountBest(ctx context.Context, roundID int64) (int64, error) {
 		FROM attempts a JOIN rounds r ON r.id = a.round_id
 		WHERE a.round_id = $1 AND NOT r.practice AND a.status <> 'in_progress'`, roundID)
 	return n, err
+}
+
+// roundView is what a public board needs to know of its round.
+type roundView struct {
+	PointsPerQuestion int
+	OpensAt           time.Time
+	ClosesAt          time.Time
+	Practice          bool
+	Published         bool // the contest is published (not a draft)
+	FreezeAt          *time.Time
+}
+
+// round reads a round for its board; ErrRoundNotFound when there is none.
+func (s *Store) round(ctx context.Context, roundID int64) (roundView, error) {
+	var v roundView
+	err := s.db.QueryRowContext(ctx, `
+		SELECT r.points_per_question, r.opens_at, r.closes_at, r.practice, c.published, b.freeze_at
+		FROM rounds r
+		JOIN contests c ON c.id = r.contest_id
+		LEFT JOIN round_board_settings b ON b.round_id = r.id
+		WHERE r.id = $1`, roundID).Scan(&v.PointsPerQuestion, &v.OpensAt, &v.ClosesAt, &v.Practice, &v.Published, &v.FreezeAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return v, ErrRoundNotFound
+	}
+	return v, err
+}
+
+// setFreeze stores a round's freeze time (nil: never), with its audit row
+// in the same transaction.
+func (s *Store) setFreeze(ctx context.Context, actor audit.Actor, roundID int64, freezeAt *time.Time) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var opens, closes time.Time
+	var practice bool
+	err = tx.QueryRowContext(ctx, `SELECT opens_at, closes_at, practice FROM rounds WHERE id = $1 FOR UPDATE`, roundID).
+		Scan(&opens, &closes, &practice)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && practice) {
+		return ErrRoundNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if freezeAt != nil && (freezeAt.Before(opens) || !freezeAt.Before(closes)) {
+		return apperr.Field("freeze_at", "leaderboard.freeze_outside_round")
+	}
+	now := s.clk.Now()
+	var by *int64
+	if actor.ID != 0 {
+		by = &actor.ID
+	}
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO round_board_settings (round_id, freeze_at, updated_by, updated_at)
+		VALUES ($1, $2, $3, $4)
+		ON CONFLICT (round_id) DO UPDATE SET freeze_at = EXCLUDED.freeze_at,
+			updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at`,
+		roundID, freezeAt, by, now); err != nil {
+		return err
+	}
+	details := map[string]any{"freeze_at": freezeAt}
+	if err := audit.Record(ctx, tx, now, actor, "leaderboard.freeze", "round", strconv.FormatInt(roundID, 10), details); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
