@@ -22,6 +22,7 @@ import (
 	"lawcontest/account"
 	"lawcontest/clock"
 	"lawcontest/contest"
+	"lawcontest/contest/leaderboard"
 	"lawcontest/frontend"
 	"lawcontest/frontend/i18n"
 	"lawcontest/server/db"
@@ -59,6 +60,10 @@ type App struct {
 	// contest (see hasTakenPart); each contest package adds one.
 	participation []func(ctx context.Context, userID int64) (bool, error)
 	contests      *contest.Service
+	// live leaderboards (server/leaderboard_wiring.go)
+	board      *leaderboard.Board
+	boardStore *leaderboard.Store
+	boards     *leaderboard.Public
 
 	csrfKey  []byte
 	inFlight chan struct{}
@@ -129,7 +134,8 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		},
 	}
 	a.accounts = account.NewStore(d.DB, d.Clock, a.hasher)
-	a.contests = contest.New(d.DB, newQuizBank(d.DB, d.Clock), nil, d.Clock, contest.Options{Grace: cfg.AnswerGrace, Logger: d.Log})
+	a.wireLeaderboard(d)
+	a.contests = contest.New(d.DB, newQuizBank(d.DB, d.Clock), a.board, d.Clock, contest.Options{Grace: cfg.AnswerGrace, Logger: d.Log})
 	a.participation = append(a.participation, a.contests.HasTakenPart)
 	if a.csrfKey, err = loadSecret(ctx, d.DB, "csrf"); err != nil {
 		return nil, err
@@ -170,6 +176,7 @@ func (a *App) Start() {
 		_, err := a.contests.FinalizeAllDue(ctx)
 		return err
 	})
+	a.startLeaderboard(ctx)
 }
 
 // every runs job every period (with up to 20 % jitter, so instances do not
