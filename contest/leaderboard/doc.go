@@ -4,6 +4,13 @@
 // everything it holds can be rebuilt from Postgres (Rebuild, Repairer,
 // RebuildCommand).
 //
+// Board is the Redis side: Record, Top, Rank/Standing, Remove, Rebuild.
+// Store reads Postgres: the entries a board is rebuilt from (round_ranking,
+// the one ranking query), names and units, and a round's board settings
+// (migration 0300: the freeze time). Public is what the API serves: pages
+// with masked names, unit names and points, cached for a second, with
+// ETags for polling pages.
+//
 // # Keys
 //
 // All keys of round 42 share the hash tag {r42}, so in Redis Cluster they
