@@ -162,9 +162,16 @@ func BenchmarkRebuild1MRandom(b *testing.B) {
 	benchRebuild(b, getBig(b).entries)
 }
 
-// parallel runs fn from 32 goroutines, as many concurrent requests would.
+// parallel runs fn from 32 goroutines, as many concurrent requests would,
+// and reports besides the rate the Redis CPU time per call ("redis-us/op"),
+// which, unlike the rate, hardly depends on what else the machine runs.
 func parallel(b *testing.B, fn func(r *rand.Rand) error) {
 	b.SetParallelism(16)
+	ctx := context.Background()
+	cpu := redisCPU(ctx, getBig(b).rdb)
+	defer func() {
+		b.ReportMetric((redisCPU(ctx, getBig(b).rdb)-cpu)*1e6/float64(b.N), "redis-us/op")
+	}()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		r := rand.New(rand.NewPCG(rand.Uint64(), 1))

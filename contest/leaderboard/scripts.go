@@ -5,7 +5,7 @@ import "github.com/redis/go-redis/v9"
 // scripts are the Lua scripts of a Board, run with EVALSHA (go-redis falls
 // back to EVAL and caches the script when Redis answers NOSCRIPT).
 type scripts struct {
-	record, remove, begin, refresh, put, drain, swap, abort, del, top, standing *redis.Script
+	record, remove, begin, refresh, put, drain, swap, abort, del, standing *redis.Script
 }
 
 func newScripts() scripts {
@@ -19,7 +19,6 @@ func newScripts() scripts {
 		swap:     redis.NewScript(swapLua),
 		abort:    redis.NewScript(abortLua),
 		del:      redis.NewScript(deleteLua),
-		top:      redis.NewScript(topLua),
 		standing: redis.NewScript(standingLua),
 	}
 }
@@ -245,15 +244,6 @@ clear(b)
 for _, old in ipairs(redis.call('SMEMBERS', b .. ':tmps')) do clear(b .. ':tmp:' .. old) end
 redis.call('UNLINK', b .. ':ok', b .. ':building', b .. ':journal', b .. ':tmps')
 return 1
-`
-
-// topLua: ARGV key suffix ("" or ":u:ID"), start, stop. Returns -1 when
-// the board is lost, else {total, {member, score, ...}}.
-const topLua = `
-local b = KEYS[1]
-if redis.call('EXISTS', b .. ':ok') == 0 then return -1 end
-local k = b .. ARGV[1]
-return {redis.call('ZCARD', k), redis.call('ZREVRANGE', k, ARGV[2], ARGV[3], 'WITHSCORES')}
 `
 
 // standingLua: ARGV pid, bucket, field. Returns -1 when the board is
