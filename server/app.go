@@ -22,9 +22,11 @@ import (
 	"lawcontest/account"
 	"lawcontest/clock"
 	"lawcontest/contest"
+	"lawcontest/contest/essay"
 	"lawcontest/contest/leaderboard"
 	"lawcontest/frontend"
 	"lawcontest/frontend/i18n"
+	"lawcontest/questions"
 	"lawcontest/server/db"
 	"lawcontest/server/ratelimit"
 )
@@ -56,6 +58,7 @@ type App struct {
 
 	accounts *account.Store
 	sessions account.SessionPolicy
+	essays   *essay.Service
 	// participation checks whether a participant has taken part in any
 	// contest (see hasTakenPart); each contest package adds one.
 	participation []func(ctx context.Context, userID int64) (bool, error)
@@ -64,6 +67,9 @@ type App struct {
 	board      *leaderboard.Board
 	boardStore *leaderboard.Store
 	boards     *leaderboard.Public
+
+	// questions is the question bank (authoring, import/export, draws).
+	questions *questions.Bank
 
 	csrfKey  []byte
 	inFlight chan struct{}
@@ -134,9 +140,14 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		},
 	}
 	a.accounts = account.NewStore(d.DB, d.Clock, a.hasher)
+	// One bank per process: it caches draw candidates and the versions it
+	// has recorded as drawn.
+	a.questions = questions.NewBank(d.DB, d.Clock)
 	a.wireLeaderboard(d)
-	a.contests = contest.New(d.DB, newQuizBank(d.DB, d.Clock), a.board, d.Clock, contest.Options{Grace: cfg.AnswerGrace, Logger: d.Log})
+	a.contests = contest.New(d.DB, a.questions, a.board, d.Clock, contest.Options{Grace: cfg.AnswerGrace, Logger: d.Log})
 	a.participation = append(a.participation, a.contests.HasTakenPart)
+	a.essays = essay.New(d.DB, d.Clock)
+	a.participation = append(a.participation, a.essays.TookPart)
 	if a.csrfKey, err = loadSecret(ctx, d.DB, "csrf"); err != nil {
 		return nil, err
 	}

@@ -42,6 +42,23 @@ func (a *App) routes() []route {
 		{method: http.MethodPost, path: "/api/v1/admin/users", access: admin, handler: a.createStaff},
 		{method: http.MethodGet, path: "/api/v1/admin/participants", access: organizer, handler: a.listParticipants},
 		{method: http.MethodPatch, path: "/api/v1/admin/participants/:id", access: organizer, handler: a.correctParticipant},
+		{method: http.MethodGet, path: "/api/v1/admin/audit", access: organizer, handler: a.listAudit},
+		{method: http.MethodGet, path: "/admin", access: organizer, handler: a.adminPage},
+
+		// Question bank.
+		{method: http.MethodGet, path: "/api/v1/admin/questions", access: organizer, handler: a.listQuestions},
+		{method: http.MethodPost, path: "/api/v1/admin/questions", access: organizer, handler: a.createQuestion},
+		{method: http.MethodGet, path: "/api/v1/admin/questions/categories", access: organizer, handler: a.questionCategories},
+		{method: http.MethodPost, path: "/api/v1/admin/questions/import", access: organizer, handler: a.importQuestions, maxBody: maxImportBody},
+		{method: http.MethodGet, path: "/api/v1/admin/questions/export", access: organizer, handler: a.exportQuestions},
+		{method: http.MethodGet, path: "/api/v1/admin/questions/template", access: organizer, handler: a.questionTemplate},
+		{method: http.MethodGet, path: "/api/v1/admin/questions/:id", access: organizer, handler: a.getQuestion},
+		{method: http.MethodPatch, path: "/api/v1/admin/questions/:id", access: organizer, handler: a.updateQuestion},
+		{method: http.MethodDelete, path: "/api/v1/admin/questions/:id", access: organizer, handler: a.deleteQuestion},
+		{method: http.MethodGet, path: "/admin/questions", access: organizer, handler: a.questionsPage},
+		{method: http.MethodGet, path: "/admin/questions/new", access: organizer, handler: a.questionNewPage},
+		{method: http.MethodGet, path: "/admin/questions/import", access: organizer, handler: a.questionImportPage},
+		{method: http.MethodGet, path: "/admin/questions/:id/edit", access: organizer, handler: a.questionEditPage},
 
 		// Contests and quiz rounds (issue 4).
 		{method: http.MethodGet, path: "/api/v1/contests", access: public, handler: a.listContests},
@@ -81,6 +98,33 @@ func (a *App) routes() []route {
 		{method: http.MethodGet, path: "/", access: public, handler: a.homePage},
 		{method: http.MethodGet, path: "/register", access: public, handler: a.registerPage},
 		{method: http.MethodGet, path: "/login", access: public, handler: a.loginPage},
+
+		// Essay contests and judging (contest/essay).
+		{method: http.MethodPost, path: "/api/v1/contests/:id/essays", access: participant, handler: a.submitEssay, maxBody: essayMaxBody},
+		{method: http.MethodGet, path: "/api/v1/contests/:id/essays/mine", access: participant, handler: a.myContestEssay},
+		{method: http.MethodGet, path: "/api/v1/contests/:id/essay-info", access: public, handler: a.essayInfo},
+		{method: http.MethodPut, path: "/api/v1/essays/:id", access: participant, handler: a.editEssay, maxBody: essayMaxBody},
+		{method: http.MethodGet, path: "/api/v1/me/essays", access: participant, handler: a.myEssays},
+		{method: http.MethodGet, path: "/api/v1/contests/:id/essay-results", access: public, handler: a.essayResults},
+		{method: http.MethodGet, path: "/api/v1/judge/assignments", access: judge, handler: a.judgeAssignments},
+		{method: http.MethodGet, path: "/api/v1/judge/assignments/:id", access: judge, handler: a.judgeAssignment},
+		{method: http.MethodPut, path: "/api/v1/judge/assignments/:id", access: judge, handler: a.scoreAssignment},
+		{method: http.MethodGet, path: "/api/v1/admin/contests/:id/essay-settings", access: organizer, handler: a.essaySettings},
+		{method: http.MethodPut, path: "/api/v1/admin/contests/:id/essay-settings", access: organizer, handler: a.setEssaySettings},
+		{method: http.MethodGet, path: "/api/v1/admin/contests/:id/rubric", access: organizer, handler: a.essayRubric},
+		{method: http.MethodPut, path: "/api/v1/admin/contests/:id/rubric", access: organizer, handler: a.setEssayRubric},
+		{method: http.MethodPost, path: "/api/v1/admin/contests/:id/assignments", access: organizer, handler: a.assignJudges},
+		{method: http.MethodGet, path: "/api/v1/admin/contests/:id/judging", access: organizer, handler: a.essayJudging},
+		{method: http.MethodGet, path: "/api/v1/admin/contests/:id/essay-duplicates", access: organizer, handler: a.essayDuplicates},
+		{method: http.MethodPost, path: "/api/v1/admin/contests/:id/shortlist", access: organizer, handler: a.shortlistEssays},
+		{method: http.MethodPost, path: "/api/v1/admin/essays/:id/disqualify", access: organizer, handler: a.disqualifyEssay},
+		{method: http.MethodPost, path: "/api/v1/admin/contests/:id/essay-results/publish", access: organizer, handler: a.publishEssayResults},
+		{method: http.MethodGet, path: "/api/v1/admin/contests/:id/essay-results", access: organizer, handler: a.exportEssayResults},
+		{method: http.MethodGet, path: "/contests/:id/essay", access: participant, handler: a.essayPage},
+		{method: http.MethodGet, path: "/contests/:id/essay-results", access: public, handler: a.essayResultsPage},
+		{method: http.MethodGet, path: "/judge", access: judge, handler: a.judgePage},
+		{method: http.MethodGet, path: "/judge/assignments/:id", access: judge, handler: a.judgeSheetPage},
+		{method: http.MethodGet, path: "/admin/contests/:id/essays", access: organizer, handler: a.essayAdminPage},
 	}
 }
 
