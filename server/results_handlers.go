@@ -11,6 +11,7 @@ import (
 
 	"lawcontest/apperr"
 	"lawcontest/contest"
+	"lawcontest/contest/leaderboard"
 )
 
 // Closing, final results, publication, exports and statistics of quiz
@@ -320,3 +321,57 @@ func formatDuration(ms int64) string {
 }
 
 func formatShare(x float64) string { return strconv.FormatFloat(x*100, 'f', 0, 64) + " %" }
+
+// adminBoardEntry is a line of the live board as organizers see it: the
+// full name, frozen or not.
+type adminBoardEntry struct {
+	Rank          int64  `json:"rank"`
+	ParticipantID int64  `json:"participant_id,string"`
+	FullName      string `json:"full_name"`
+	Unit          string `json:"unit"`
+	CorrectCount  int    `json:"correct_count"`
+	Score         int    `json:"score"`
+	DurationMS    int64  `json:"duration_ms"`
+}
+
+// adminBoard is the top of a round's live board for the organizer's live
+// page: GET /api/v1/admin/rounds/:id/board?limit=. Unlike the public board
+// it is shown while the board is frozen, with full names.
+func (a *App) adminBoard(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	limit, err := queryInt(c, "limit", 20, 1, leaderboard.MaxTopLimit)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	r, err := a.contests.Round(ctx, id)
+	if err != nil {
+		return err
+	}
+	if r.Practice {
+		return apperr.New(apperr.NotFound, "leaderboard.round_not_found")
+	}
+	p, err := a.board.TopPage(ctx, id, 0, limit, 0)
+	if err != nil {
+		return boardError(err)
+	}
+	ids := make([]int64, len(p.Entries))
+	for i, e := range p.Entries {
+		ids[i] = e.ParticipantID
+	}
+	people, err := a.boardStore.People(ctx, ids)
+	if err != nil {
+		return err
+	}
+	out := make([]adminBoardEntry, len(p.Entries))
+	for i, e := range p.Entries {
+		who := people[e.ParticipantID]
+		out[i] = adminBoardEntry{Rank: e.Position, ParticipantID: e.ParticipantID, FullName: who.FullName, Unit: who.Unit,
+			CorrectCount: e.CorrectCount, Score: e.CorrectCount * r.PointsPerQuestion, DurationMS: e.DurationMS}
+	}
+	c.Response().Header().Set("Cache-Control", "private, no-store")
+	return c.JSON(http.StatusOK, map[string]any{"entries": out, "total": p.Total, "as_of": p.AsOf.UTC()})
+}

@@ -260,6 +260,10 @@ type liveRoundPageData struct {
 	Disqualifications []contest.Disqualification
 	Questions         []questionLine
 	Publications      []publicationLine
+	// FreezeAt is when the public board hides places (datetime-local in
+	// Hà Nội, "" when never); Frozen when that time has come.
+	FreezeAt string
+	Frozen   bool
 }
 
 type publicationLine struct {
@@ -298,6 +302,13 @@ func (a *App) liveRoundPage(c echo.Context) error {
 		}
 		if d.Disqualifications, err = a.contests.Disqualifications(ctx, r.ContestID); err != nil {
 			return err
+		}
+		at, err := a.boards.FreezeAt(ctx, id)
+		if err != nil {
+			return err
+		}
+		if at != nil {
+			d.FreezeAt, d.Frozen = contest.FormatLocal(*at), !a.clock.Now().Before(*at)
 		}
 	}
 	cl, err := a.contests.Closing(ctx, id)

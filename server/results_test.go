@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"net/http"
@@ -10,6 +11,9 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"lawcontest/contest"
+	"lawcontest/contest/leaderboard"
 )
 
 // resultsEnv is a quiz server with a round and people who took it.
@@ -69,14 +73,21 @@ func (q *quizEnv) take(round string, p person, correct, prediction int) submitBo
 	return s
 }
 
+// newResultsEnv: a quiz server whose submits go to the live board, with
+// a round that four people of one unit took.
 func newResultsEnv(t *testing.T) *resultsEnv {
 	t.Helper()
 	q := newQuizEnv(t)
+	q.app.contests = contest.New(q.db, q.bank, q.app.board, q.clock, contest.Options{Grace: q.cfg.AnswerGrace, Logger: q.app.log})
 	var unit string
 	if err := q.db.Get(&unit, `INSERT INTO units (name, kind, search_key, member_count) VALUES ('Trường THPT Việt Đức', 'school', 'truong thpt viet duc', 40) RETURNING id::text`); err != nil {
 		t.Fatal(err)
 	}
 	e := &resultsEnv{quizEnv: q, round: q.round(map[string]any{"prediction_question": "Có bao nhiêu người trả lời đúng tất cả các câu hỏi?"})}
+	// The server's repairer builds the (empty) board of a live round.
+	if _, err := leaderboard.NewRepairer(q.app.board, q.app.boardStore, nil).RepairOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	names := []string{"Nguyễn Văn An", "Trần Thị Bình", "Lê Hoàng Cường", "Phạm Thu Dung"}
 	for i, n := range names {
 		p := q.register(n, unit)
@@ -346,4 +357,36 @@ func TestResultsPagesRender(t *testing.T) {
 		t.Fatal("the contest page does not link the results")
 	}
 	e.expect(e.do("GET", "/admin/rounds/"+e.round+"/live", nil, request{token: e.people[0].token}), http.StatusForbidden)
+}
+
+// TestAdminBoardWhileFrozen: once the organizer freezes the public board,
+// the public sees no places but the organizer's live page still gets the
+// whole board, with full names.
+func TestAdminBoardWhileFrozen(t *testing.T) {
+	t.Parallel()
+	e := newResultsEnv(t)
+	org := request{token: e.org}
+	e.expect(e.do("PUT", "/api/v1/admin/rounds/"+e.round+"/leaderboard", map[string]any{"freeze_at": e.clock.Now().Format(time.RFC3339)}, org), http.StatusOK)
+	var public boardBody
+	e.expect(e.do("GET", "/api/v1/rounds/"+e.round+"/leaderboard", nil, request{}), http.StatusOK).decode(t, &public)
+	if !public.Frozen || len(public.Entries) != 0 {
+		t.Fatalf("public board while frozen: %+v", public)
+	}
+	var board struct {
+		Entries []struct {
+			Rank     int64  `json:"rank"`
+			FullName string `json:"full_name"`
+			Score    int    `json:"score"`
+		} `json:"entries"`
+		Total int64 `json:"total"`
+	}
+	e.expect(e.do("GET", "/api/v1/admin/rounds/"+e.round+"/board?limit=3", nil, org), http.StatusOK).decode(t, &board)
+	if board.Total != 4 || len(board.Entries) != 3 || board.Entries[0].FullName != "Nguyễn Văn An" || board.Entries[0].Score != 20 {
+		t.Fatalf("organizer board %+v", board)
+	}
+	e.expect(e.do("GET", "/api/v1/admin/rounds/"+e.round+"/board", nil, request{token: e.people[0].token}), http.StatusForbidden)
+	page := e.expect(e.do("GET", "/admin/rounds/"+e.round+"/live", nil, org), http.StatusOK)
+	if !strings.Contains(string(page.Body), "đang được ẩn") {
+		t.Fatal("the live page does not say the public board is frozen")
+	}
 }

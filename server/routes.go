@@ -106,6 +106,7 @@ func (a *App) routes() []route {
 		{method: http.MethodGet, path: "/api/v1/admin/rounds/:id/results", access: organizer, handler: a.adminResults},
 		{method: http.MethodGet, path: "/api/v1/admin/rounds/:id/stats", access: organizer, handler: a.roundStats},
 		{method: http.MethodGet, path: "/api/v1/admin/rounds/:id/live", access: organizer, handler: a.roundLive},
+		{method: http.MethodGet, path: "/api/v1/admin/rounds/:id/board", access: organizer, handler: a.adminBoard},
 		{method: http.MethodGet, path: "/api/v1/admin/rounds/:id/prizes", access: organizer, handler: a.roundPrizes},
 		{method: http.MethodPut, path: "/api/v1/admin/rounds/:id/prizes", access: organizer, handler: a.setRoundPrizes},
 		{method: http.MethodGet, path: "/api/v1/admin/rounds/:id/duplicates", access: organizer, handler: a.roundDuplicates},

@@ -29,7 +29,7 @@ const boardTable = document.getElementById('board-table');
 const boardStatus = document.getElementById('board-status');
 async function refreshBoard() {
   if (!boardTable || document.hidden) return;
-  const res = await api('GET', `/api/v1/rounds/${roundID}/leaderboard?limit=20`);
+  const res = await api('GET', `/api/v1/admin/rounds/${roundID}/board?limit=20`);
   if (!res.ok) {
     boardTable.hidden = true;
     boardStatus.textContent = t('js.live_board_unavailable');
@@ -46,7 +46,7 @@ async function refreshBoard() {
       if (i === 1) {
         const name = document.createElement('span');
         name.className = 'name';
-        name.textContent = e.display_name;
+        name.textContent = e.full_name;
         td.append(name);
         if (e.unit) {
           const unit = document.createElement('span');
@@ -63,8 +63,7 @@ async function refreshBoard() {
   }
   const n = (d.entries || []).length;
   boardTable.hidden = n === 0;
-  if (d.frozen && n === 0) boardStatus.textContent = t('js.live_board_frozen');
-  else boardStatus.textContent = n === 0 ? t('js.live_board_empty') : t('js.live_board_total', d.total);
+  boardStatus.textContent = n === 0 ? t('js.live_board_empty') : t('js.live_board_total', d.total);
 }
 
 function every(fn) {
@@ -100,6 +99,16 @@ submitWith(document.getElementById('prizes-form'), (f) => api('PUT', `/api/v1/ad
 submitWith(document.getElementById('rules-form'), (f) => api('PUT', `/api/v1/admin/contests/${contestID}/prize-rules`, {
   one_prize_per_person: f.get('one_prize_per_person') === 'on',
 }));
+// The freeze time is typed in Hà Nội and sent as RFC 3339 with +07:00.
+submitWith(document.getElementById('freeze-form'), (f) => api('PUT', `/api/v1/admin/rounds/${roundID}/leaderboard`, {
+  freeze_at: f.get('freeze_at') ? f.get('freeze_at') + ':00+07:00' : null,
+}));
+const unfreeze = document.getElementById('unfreeze');
+if (unfreeze) unfreeze.addEventListener('click', async () => {
+  const res = await api('PUT', `/api/v1/admin/rounds/${roundID}/leaderboard`, { freeze_at: null });
+  if (res.ok) window.location.reload();
+  else showErrors(document.getElementById('freeze-form'), res.error);
+});
 submitWith(document.getElementById('publish-form'),
   () => api('POST', `/api/v1/admin/rounds/${roundID}/publish`, {}), 'js.live_publish_confirm');
 submitWith(document.getElementById('republish-form'),
