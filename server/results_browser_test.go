@@ -1,8 +1,10 @@
 package server
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -32,18 +34,38 @@ func TestBrowserOrganizerClosesChecksAndPublishes(t *testing.T) {
 		t.Fatal(err)
 	}
 	noHorizontalScroll(t, ctx, "the live page")
+	// submit clicks a button whose action reloads the page and waits for
+	// the new page; window.confirm answers yes (the test is the organizer).
+	submit := func(sel string) chromedp.Action {
+		return chromedp.Tasks{
+			chromedp.Evaluate(`window.confirm = () => true; window.oldPage = true`, nil),
+			chromedp.Click(sel),
+			chromedp.ActionFunc(func(ctx context.Context) error {
+				// Evaluating fails while the page navigates: try again
+				// until the new page answers.
+				for {
+					var fresh bool
+					err := chromedp.Evaluate(`window.oldPage === undefined && document.readyState === 'complete'`, &fresh).Do(ctx)
+					if err == nil && fresh {
+						return nil
+					}
+					select {
+					case <-ctx.Done():
+						return ctx.Err()
+					case <-time.After(50 * time.Millisecond):
+					}
+				}
+			}),
+		}
+	}
 	err = chromedp.Run(ctx,
 		chromedp.SetValue(`#prizes-form [name=first]`, "1"),
 		chromedp.SetValue(`#prizes-form [name=second]`, "1"),
 		chromedp.SetValue(`#prizes-form [name=third]`, "0"),
 		chromedp.SetValue(`#prizes-form [name=consolation]`, "0"),
-		chromedp.Click(`#prizes-form button[type=submit]`),
-		chromedp.WaitVisible(`#close-form`),
-		// window.confirm answers yes: the test is the organizer.
-		chromedp.Evaluate(`window.confirm = () => true`, nil),
-		chromedp.Click(`#close-form button[type=submit]`),
+		submit(`#prizes-form button[type=submit]`),
+		submit(`#close-form button[type=submit]`),
 		chromedp.WaitVisible(`#dupes-button`),
-		chromedp.Evaluate(`window.confirm = () => true`, nil),
 		chromedp.Click(`#dupes-button`),
 		chromedp.WaitVisible(`#dupes .dupe-group`),
 		chromedp.Text(`#dupes`, &dupes),
@@ -52,10 +74,9 @@ func TestBrowserOrganizerClosesChecksAndPublishes(t *testing.T) {
 		chromedp.Click(`#dupes .dupe-group > button.dq`),
 		chromedp.WaitVisible(`#dq-form`),
 		chromedp.SendKeys(`#dq-reason`, "Một người đăng ký hai tài khoản"),
-		chromedp.Click(`#dq-form button[type=submit]`),
+		submit(`#dq-form button[type=submit]`),
 		chromedp.WaitVisible(`.lift-form`),
-		chromedp.Evaluate(`window.confirm = () => true`, nil),
-		chromedp.Click(`#publish-form button[type=submit]`),
+		submit(`#publish-form button[type=submit]`),
 		chromedp.WaitVisible(`#republish-form`),
 		screenshot(t, "live-published"),
 	)
