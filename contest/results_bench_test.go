@@ -90,7 +90,7 @@ func BenchmarkCloseLargeRound(b *testing.B) {
 		}
 		overviewTime := time.Since(start)
 		start = time.Now()
-		if err := e.svc.ExportResults(e.ctx, r.ID, ExportOptions{Format: FormatCSV}, i18n.MustLoad().T, io.Discard); err != nil {
+		if err := e.svc.ExportResults(e.ctx, e.org, r.ID, ExportOptions{Format: FormatCSV}, i18n.MustLoad().T, io.Discard); err != nil {
 			b.Fatal(err)
 		}
 		exportTime := time.Since(start)

@@ -26,11 +26,11 @@ const (
 
 // ExportOptions choose what an export holds.
 type ExportOptions struct {
-	Format string
+	Format string `json:"format"`
 	// Published exports a publication (the newest, or Version) instead of
 	// the current results.
-	Published bool
-	Version   int
+	Published bool `json:"published"`
+	Version   int  `json:"version,omitempty"`
 }
 
 // exportRow is one line of an export: the result and everything needed
@@ -101,7 +101,10 @@ func (r exportRow) cells(t Texts) []any {
 // (organizers only): by default the current results, ranked, then the
 // disqualified accounts with their reasons; with opt.Published a
 // publication as it was announced. Vietnamese headers.
-func (s *Service) ExportResults(ctx context.Context, roundID int64, opt ExportOptions, t Texts, w io.Writer) error {
+//
+// Exports hold people's contact details, so each is written to the audit
+// log with who asked for it.
+func (s *Service) ExportResults(ctx context.Context, actor Actor, roundID int64, opt ExportOptions, t Texts, w io.Writer) error {
 	if opt.Format != FormatXLSX && opt.Format != FormatCSV {
 		return apperr.Field("format", "results.export_format")
 	}
@@ -145,6 +148,9 @@ func (s *Service) ExportResults(ctx context.Context, roundID int64, opt ExportOp
 				return fn(row)
 			})
 		}
+	}
+	if err := s.st.auditExport(ctx, actor, s.now(), roundID, opt); err != nil {
+		return err
 	}
 	cols := exportColumns()
 	header := make([]any, len(cols))

@@ -32,7 +32,7 @@ func TestExportResults(t *testing.T) {
 	cat := i18n.MustLoad()
 
 	var buf bytes.Buffer
-	if err := e.svc.ExportResults(e.ctx, r.ID, ExportOptions{Format: FormatCSV}, cat.T, &buf); err != nil {
+	if err := e.svc.ExportResults(e.ctx, e.org, r.ID, ExportOptions{Format: FormatCSV}, cat.T, &buf); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.HasPrefix(buf.Bytes(), []byte("\uFEFF")) {
@@ -58,14 +58,14 @@ func TestExportResults(t *testing.T) {
 	}
 
 	// The published list as xlsx.
-	if err := e.svc.ExportResults(e.ctx, r.ID, ExportOptions{Format: FormatXLSX, Published: true}, cat.T, &buf); !apperr.Is(err, apperr.NotFound) {
+	if err := e.svc.ExportResults(e.ctx, e.org, r.ID, ExportOptions{Format: FormatXLSX, Published: true}, cat.T, &buf); !apperr.Is(err, apperr.NotFound) {
 		t.Fatalf("export of an unpublished round: %v", err)
 	}
 	if _, err := e.svc.Publish(e.ctx, e.org, r.ID, PublishInput{}); err != nil {
 		t.Fatal(err)
 	}
 	buf.Reset()
-	if err := e.svc.ExportResults(e.ctx, r.ID, ExportOptions{Format: FormatXLSX, Published: true}, cat.T, &buf); err != nil {
+	if err := e.svc.ExportResults(e.ctx, e.org, r.ID, ExportOptions{Format: FormatXLSX, Published: true}, cat.T, &buf); err != nil {
 		t.Fatal(err)
 	}
 	x, err := excelize.OpenReader(&buf)
@@ -81,6 +81,11 @@ func TestExportResults(t *testing.T) {
 		t.Fatalf("xlsx %q", rows)
 	}
 
-	err = e.svc.ExportResults(e.ctx, r.ID, ExportOptions{Format: "pdf"}, cat.T, &buf)
+	err = e.svc.ExportResults(e.ctx, e.org, r.ID, ExportOptions{Format: "pdf"}, cat.T, &buf)
 	wantCode(t, err, apperr.Validation)
+	var exports int
+	e.db.Get(&exports, `SELECT count(*) FROM audit_log WHERE action = 'results.export' AND actor_id = $1`, e.org.ID)
+	if exports != 2 {
+		t.Fatalf("%d exports audited, want 2", exports)
+	}
 }

@@ -5,11 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"lawcontest/audit"
 	"lawcontest/vntext"
 )
 
@@ -595,4 +597,9 @@ func (t txStore) roundClosesAtShared(ctx context.Context, roundID int64) (time.T
 	var at time.Time
 	err := t.tx.QueryRowContext(ctx, `SELECT closes_at FROM rounds WHERE id = $1 FOR KEY SHARE`, roundID).Scan(&at)
 	return at, notFound(err, "round.not_found")
+}
+
+// auditExport records who exported a round's results (contact details).
+func (s store) auditExport(ctx context.Context, actor Actor, now time.Time, roundID int64, opt ExportOptions) error {
+	return audit.Record(ctx, s.db, now, actor, "results.export", "round", strconv.FormatInt(roundID, 10), opt)
 }

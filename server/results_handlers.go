@@ -148,7 +148,7 @@ func (a *App) adminResults(c echo.Context) error {
 	h.Set("Cache-Control", "no-store")
 	// Streamed: a round's results may run to a million lines. Everything
 	// that can be refused is checked before the first byte is written.
-	if err := a.contests.ExportResults(ctx, id, opt, a.text.T, c.Response()); err != nil {
+	if err := a.contests.ExportResults(ctx, actorOf(c), id, opt, a.text.T, c.Response()); err != nil {
 		if c.Response().Committed {
 			a.reqLog(c).Error("results export cut short", "round_id", id, "err", err)
 			return nil
