@@ -351,6 +351,15 @@ func TestResultsPagesRender(t *testing.T) {
 			t.Fatal("results page shows a phone or a full name")
 		}
 	}
+	// Light for a phone on mobile data: the page and all it loads.
+	total := len(page.Body)
+	for _, m := range assetRef.FindAllStringSubmatch(string(page.Body), -1) {
+		total += len(e.expect(e.do("GET", m[1], nil, request{}), http.StatusOK).Body)
+	}
+	total += len(e.expect(e.do("GET", "/static/js/api.js", nil, request{}), http.StatusOK).Body)
+	if total > 60<<10 {
+		t.Errorf("the results page weighs %d bytes on first load", total)
+	}
 	e.expect(e.do("GET", "/admin/contests/"+e.contest+"/units", nil, org), http.StatusOK)
 	contestPage := e.expect(e.do("GET", "/contests/"+e.contest, nil, request{}), http.StatusOK)
 	if !strings.Contains(string(contestPage.Body), "/rounds/"+e.round+"/results") {
