@@ -90,7 +90,9 @@ func authzMatrix() map[string]authzCase {
 		"POST /api/v1/participants": {path: "/api/v1/participants", allow: everyone,
 			body: func(*authzFixture) any { return registration(newPhone()) }},
 		"POST /api/v1/sessions": {path: "/api/v1/sessions", allow: everyone,
-			body: func(f *authzFixture) any { return map[string]string{"login": f.ownerPhone, "password": "mat-khau-an-toan"} }},
+			body: func(f *authzFixture) any {
+				return map[string]string{"login": f.ownerPhone, "password": "mat-khau-an-toan"}
+			}},
 		"DELETE /api/v1/sessions":     {path: "/api/v1/sessions", allow: anySignedIn},
 		"DELETE /api/v1/sessions/all": {path: "/api/v1/sessions/all", allow: anySignedIn},
 		"GET /api/v1/session":         {path: "/api/v1/session", allow: everyone},
