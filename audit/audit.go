@@ -47,6 +47,7 @@ type Entry struct {
 	At        time.Time       `db:"at" json:"at"`
 	ActorID   *int64          `db:"actor_id" json:"actor_id,omitempty"`
 	ActorRole string          `db:"actor_role" json:"actor_role"`
+	ActorName *string         `db:"actor_name" json:"actor_name,omitempty"`
 	Action    string          `db:"action" json:"action"`
 	Entity    string          `db:"entity" json:"entity"`
 	EntityID  string          `db:"entity_id" json:"entity_id"`
@@ -58,8 +59,9 @@ type Entry struct {
 func List(ctx context.Context, q sqlx.QueryerContext, entity, entityID string, limit int) ([]Entry, error) {
 	out := []Entry{}
 	err := sqlx.SelectContext(ctx, q, &out, `
-		SELECT id, at, actor_id, actor_role, action, entity, entity_id, details FROM audit_log
-		WHERE ($1 = '' OR entity = $1) AND ($2 = '' OR entity_id = $2)
-		ORDER BY id DESC LIMIT $3`, entity, entityID, limit)
+		SELECT a.id, a.at, a.actor_id, a.actor_role, u.display_name AS actor_name, a.action, a.entity, a.entity_id, a.details
+		FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
+		WHERE ($1 = '' OR a.entity = $1) AND ($2 = '' OR a.entity_id = $2)
+		ORDER BY a.id DESC LIMIT $3`, entity, entityID, limit)
 	return out, err
 }

@@ -22,6 +22,7 @@ import (
 	"lawcontest/account"
 	"lawcontest/clock"
 	"lawcontest/contest"
+	"lawcontest/contest/essay"
 	"lawcontest/frontend"
 	"lawcontest/frontend/i18n"
 	"lawcontest/server/db"
@@ -55,6 +56,7 @@ type App struct {
 
 	accounts *account.Store
 	sessions account.SessionPolicy
+	essays   *essay.Service
 	// participation checks whether a participant has taken part in any
 	// contest (see hasTakenPart); each contest package adds one.
 	participation []func(ctx context.Context, userID int64) (bool, error)
@@ -131,6 +133,8 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 	a.accounts = account.NewStore(d.DB, d.Clock, a.hasher)
 	a.contests = contest.New(d.DB, newQuizBank(d.DB, d.Clock), nil, d.Clock, contest.Options{Grace: cfg.AnswerGrace, Logger: d.Log})
 	a.participation = append(a.participation, a.contests.HasTakenPart)
+	a.essays = essay.New(d.DB, d.Clock)
+	a.participation = append(a.participation, a.essays.TookPart)
 	if a.csrfKey, err = loadSecret(ctx, d.DB, "csrf"); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -41,5 +42,29 @@ func TestProfileIsLockedOnceTakenPartAndOrganizerCorrectionsAreAudited(t *testin
 	e.expect(e.do("GET", "/api/v1/admin/participants?q=tran%20thi%20binh", nil, request{token: org}), http.StatusOK).decode(t, &list)
 	if list.Total != 1 || list.Participants[0].ID != id {
 		t.Fatalf("search: %+v", list)
+	}
+}
+
+func TestAdminDashboardAndAuditList(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	org := e.staff("organizer", "bantochuc")
+	admin := e.staff("admin", "quantri")
+	e.expect(e.do("POST", "/api/v1/admin/users", map[string]string{"username": "giamkhao9", "password": "mat-khau-gk-9", "role": "judge", "display_name": "GK 9"}, request{token: admin}), http.StatusCreated)
+	var out struct {
+		Entries []struct {
+			Action    string `json:"action"`
+			ActorName string `json:"actor_name"`
+		} `json:"entries"`
+	}
+	e.expect(e.do("GET", "/api/v1/admin/audit?limit=10", nil, request{token: org}), http.StatusOK).decode(t, &out)
+	if len(out.Entries) != 1 || out.Entries[0].Action != "user.create" || out.Entries[0].ActorName != "Cán bộ quantri" {
+		t.Fatalf("audit: %+v", out)
+	}
+	part, _ := e.participant()
+	e.expect(e.do("GET", "/api/v1/admin/audit", nil, request{token: part}), http.StatusForbidden)
+	res := e.expect(e.do("GET", "/admin", nil, request{token: org}), http.StatusOK)
+	if !strings.Contains(string(res.Body), "Quản trị cuộc thi") {
+		t.Fatal("dashboard page")
 	}
 }

@@ -42,6 +42,8 @@ func (a *App) routes() []route {
 		{method: http.MethodPost, path: "/api/v1/admin/users", access: admin, handler: a.createStaff},
 		{method: http.MethodGet, path: "/api/v1/admin/participants", access: organizer, handler: a.listParticipants},
 		{method: http.MethodPatch, path: "/api/v1/admin/participants/:id", access: organizer, handler: a.correctParticipant},
+		{method: http.MethodGet, path: "/api/v1/admin/audit", access: organizer, handler: a.listAudit},
+		{method: http.MethodGet, path: "/admin", access: organizer, handler: a.adminPage},
 
 		// Contests and quiz rounds (issue 4).
 		{method: http.MethodGet, path: "/api/v1/contests", access: public, handler: a.listContests},
@@ -74,6 +76,33 @@ func (a *App) routes() []route {
 		{method: http.MethodGet, path: "/", access: public, handler: a.homePage},
 		{method: http.MethodGet, path: "/register", access: public, handler: a.registerPage},
 		{method: http.MethodGet, path: "/login", access: public, handler: a.loginPage},
+
+		// Essay contests and judging (contest/essay).
+		{method: http.MethodPost, path: "/api/v1/contests/:id/essays", access: participant, handler: a.submitEssay, maxBody: essayMaxBody},
+		{method: http.MethodGet, path: "/api/v1/contests/:id/essays/mine", access: participant, handler: a.myContestEssay},
+		{method: http.MethodGet, path: "/api/v1/contests/:id/essay-info", access: public, handler: a.essayInfo},
+		{method: http.MethodPut, path: "/api/v1/essays/:id", access: participant, handler: a.editEssay, maxBody: essayMaxBody},
+		{method: http.MethodGet, path: "/api/v1/me/essays", access: participant, handler: a.myEssays},
+		{method: http.MethodGet, path: "/api/v1/contests/:id/essay-results", access: public, handler: a.essayResults},
+		{method: http.MethodGet, path: "/api/v1/judge/assignments", access: judge, handler: a.judgeAssignments},
+		{method: http.MethodGet, path: "/api/v1/judge/assignments/:id", access: judge, handler: a.judgeAssignment},
+		{method: http.MethodPut, path: "/api/v1/judge/assignments/:id", access: judge, handler: a.scoreAssignment},
+		{method: http.MethodGet, path: "/api/v1/admin/contests/:id/essay-settings", access: organizer, handler: a.essaySettings},
+		{method: http.MethodPut, path: "/api/v1/admin/contests/:id/essay-settings", access: organizer, handler: a.setEssaySettings},
+		{method: http.MethodGet, path: "/api/v1/admin/contests/:id/rubric", access: organizer, handler: a.essayRubric},
+		{method: http.MethodPut, path: "/api/v1/admin/contests/:id/rubric", access: organizer, handler: a.setEssayRubric},
+		{method: http.MethodPost, path: "/api/v1/admin/contests/:id/assignments", access: organizer, handler: a.assignJudges},
+		{method: http.MethodGet, path: "/api/v1/admin/contests/:id/judging", access: organizer, handler: a.essayJudging},
+		{method: http.MethodGet, path: "/api/v1/admin/contests/:id/essay-duplicates", access: organizer, handler: a.essayDuplicates},
+		{method: http.MethodPost, path: "/api/v1/admin/contests/:id/shortlist", access: organizer, handler: a.shortlistEssays},
+		{method: http.MethodPost, path: "/api/v1/admin/essays/:id/disqualify", access: organizer, handler: a.disqualifyEssay},
+		{method: http.MethodPost, path: "/api/v1/admin/contests/:id/essay-results/publish", access: organizer, handler: a.publishEssayResults},
+		{method: http.MethodGet, path: "/api/v1/admin/contests/:id/essay-results", access: organizer, handler: a.exportEssayResults},
+		{method: http.MethodGet, path: "/contests/:id/essay", access: participant, handler: a.essayPage},
+		{method: http.MethodGet, path: "/contests/:id/essay-results", access: public, handler: a.essayResultsPage},
+		{method: http.MethodGet, path: "/judge", access: judge, handler: a.judgePage},
+		{method: http.MethodGet, path: "/judge/assignments/:id", access: judge, handler: a.judgeSheetPage},
+		{method: http.MethodGet, path: "/admin/contests/:id/essays", access: organizer, handler: a.essayAdminPage},
 	}
 }
 

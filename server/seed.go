@@ -89,6 +89,9 @@ func SeedDemo(ctx context.Context, pg *sqlx.DB, clk clock.Clock, progress io.Wri
 	if err := seedDemoQuiz(ctx, pg, clk, progress); err != nil {
 		return nil, err
 	}
+	if err := seedEssays(ctx, pg, clk, store, units, progress); err != nil {
+		return nil, fmt.Errorf("essay contests: %w", err)
+	}
 	return logins, nil
 }
 
