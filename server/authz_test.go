@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"sort"
@@ -12,6 +13,7 @@ import (
 	"lawcontest/account"
 	"lawcontest/audit"
 	"lawcontest/contest"
+	"lawcontest/contest/essay"
 	"lawcontest/questions"
 )
 
@@ -57,6 +59,9 @@ var (
 	ownerOnly    = []who{owner}
 	organizers   = []who{organizerCaller, adminCaller}
 	adminOnly    = []who{adminCaller}
+	judges       = []who{ownerJudge, otherJudge}
+	// ownerJudgeOnly: the judge the seat is assigned to.
+	ownerJudgeOnly = []who{ownerJudge}
 )
 
 // authzCase says how to call one route and who may.
@@ -74,6 +79,9 @@ type authzCase struct {
 	// status is what an allowed caller gets when it is not a 2xx: a
 	// documented domain answer the fixture cannot avoid. Keep these rare.
 	status map[who]int
+	// freshParticipants: each participant caller is a new account made
+	// for the call (routes about "me" whose answer depends on history).
+	freshParticipants bool
 }
 
 func authzMatrix() map[string]authzCase {
@@ -97,14 +105,16 @@ func authzMatrix() map[string]authzCase {
 		"DELETE /api/v1/sessions/all": {path: "/api/v1/sessions/all", allow: anySignedIn},
 		"GET /api/v1/session":         {path: "/api/v1/session", allow: everyone},
 		"GET /api/v1/me":              {path: "/api/v1/me", allow: anySignedIn},
-		// The owner has taken part, so their registration is locked.
-		"PATCH /api/v1/me": {path: "/api/v1/me", allow: participants, status: map[who]int{owner: http.StatusConflict},
+		// New accounts: whoever has taken part cannot change their data.
+		"PATCH /api/v1/me": {path: "/api/v1/me", allow: participants, freshParticipants: true,
 			body: func(f *authzFixture) any { return map[string]string{"email": f.unique("ban") + "@example.vn"} }},
 		"GET /api/v1/units": {path: "/api/v1/units?q=truong", allow: everyone},
 		"POST /api/v1/admin/users": {path: "/api/v1/admin/users", allow: adminOnly, body: func(f *authzFixture) any {
 			return map[string]string{"username": f.unique("gk"), "password": "mat-khau-moi-1", "role": "judge", "display_name": "Giám khảo mới"}
 		}},
 		"GET /api/v1/admin/participants": {path: "/api/v1/admin/participants", allow: organizers},
+		"GET /api/v1/admin/audit":        {path: "/api/v1/admin/audit", allow: organizers},
+		"GET /admin":                     {path: "/admin", allow: organizers},
 		"PATCH /api/v1/admin/participants/:id": {path: "/api/v1/admin/participants/{owner}", allow: organizers,
 			body: func(f *authzFixture) any { return map[string]string{"email": f.unique("sua") + "@example.vn"} }},
 
@@ -147,6 +157,56 @@ func authzMatrix() map[string]authzCase {
 		"GET /admin/contests/:id":            {path: "/admin/contests/{contest}", allow: organizers},
 		"GET /admin/contests/:id/rounds/new": {path: "/admin/contests/{contest}/rounds/new", allow: organizers},
 		"GET /admin/rounds/:id":              {path: "/admin/rounds/{round}", allow: organizers},
+
+		// Essay contests and judging.
+		"POST /api/v1/contests/:id/essays": {path: "/api/v1/contests/{fresh_essay_contest}/essays", allow: participants,
+			prep: func(f *authzFixture) map[string]string {
+				return map[string]string{"fresh_essay_contest": f.essayContest(testNow.Add(10 * 24 * time.Hour))}
+			},
+			body: func(*authzFixture) any {
+				return map[string]any{"title": "Việc tốt", "body": essayBody, "declaration": true}
+			}},
+		// The other participant wrote no essay there.
+		"GET /api/v1/contests/:id/essays/mine": {path: "/api/v1/contests/{essay_contest}/essays/mine", allow: participants,
+			status: map[who]int{otherParticipant: http.StatusNotFound}},
+		"GET /api/v1/contests/:id/essay-info": {path: "/api/v1/contests/{essay_contest}/essay-info", allow: everyone},
+		"PUT /api/v1/essays/:id": {path: "/api/v1/essays/{essay}", allow: ownerOnly,
+			body: func(f *authzFixture) any {
+				return map[string]any{"title": "Việc tốt " + f.unique("v"), "body": essayBody}
+			}},
+		"GET /api/v1/me/essays":                  {path: "/api/v1/me/essays", allow: participants},
+		"GET /api/v1/contests/:id/essay-results": {path: "/api/v1/contests/{published_essay_contest}/essay-results", allow: everyone},
+		"GET /api/v1/judge/assignments":          {path: "/api/v1/judge/assignments", allow: judges},
+		"GET /api/v1/judge/assignments/:id":      {path: "/api/v1/judge/assignments/{assignment}", allow: ownerJudgeOnly},
+		"PUT /api/v1/judge/assignments/:id": {path: "/api/v1/judge/assignments/{assignment}", allow: ownerJudgeOnly,
+			body: func(*authzFixture) any {
+				return map[string]any{"scores": essaySheet(50), "comment": "Khá", "final": false}
+			}},
+		"GET /api/v1/admin/contests/:id/essay-settings": {path: "/api/v1/admin/contests/{essay_contest}/essay-settings", allow: organizers},
+		"PUT /api/v1/admin/contests/:id/essay-settings": {path: "/api/v1/admin/contests/{essay_contest}/essay-settings", allow: organizers,
+			body: func(*authzFixture) any { return essay.DefaultSettings() }},
+		"GET /api/v1/admin/contests/:id/rubric": {path: "/api/v1/admin/contests/{essay_contest}/rubric", allow: organizers},
+		"PUT /api/v1/admin/contests/:id/rubric": {path: "/api/v1/admin/contests/{essay_contest}/rubric", allow: organizers,
+			body: func(*authzFixture) any { return essayRubric }},
+		"POST /api/v1/admin/contests/:id/assignments": {path: "/api/v1/admin/contests/{ended_essay_contest}/assignments", allow: organizers,
+			body: func(f *authzFixture) any {
+				return map[string]any{"judges_per_essay": 1, "judge_ids": []string{idString(f.users[ownerJudge].ID)}}
+			}},
+		"GET /api/v1/admin/contests/:id/judging":          {path: "/api/v1/admin/contests/{ended_essay_contest}/judging", allow: organizers},
+		"GET /api/v1/admin/contests/:id/essay-duplicates": {path: "/api/v1/admin/contests/{ended_essay_contest}/essay-duplicates", allow: organizers},
+		"POST /api/v1/admin/contests/:id/shortlist": {path: "/api/v1/admin/contests/{two_stage_contest}/shortlist", allow: organizers,
+			body: func(*authzFixture) any { return map[string]any{"min_mark": 0} }},
+		"POST /api/v1/admin/essays/:id/disqualify": {path: "/api/v1/admin/essays/{fresh_essay}/disqualify", allow: organizers,
+			prep: func(f *authzFixture) map[string]string { return map[string]string{"fresh_essay": f.freshEssay()} },
+			body: func(*authzFixture) any { return map[string]any{"disqualified": true, "reason": "Sao chép"} }},
+		"POST /api/v1/admin/contests/:id/essay-results/publish": {path: "/api/v1/admin/contests/{published_essay_contest}/essay-results/publish", allow: organizers},
+		"GET /api/v1/admin/contests/:id/essay-results":          {path: "/api/v1/admin/contests/{published_essay_contest}/essay-results", allow: organizers},
+		"GET /contests/:id/essay":                               {path: "/contests/{essay_contest}/essay", allow: participants},
+		"GET /contests/:id/essay-results":                       {path: "/contests/{published_essay_contest}/essay-results", allow: everyone},
+		"GET /judge":                                            {path: "/judge", allow: judges},
+		// A shell like the quiz page: the API refuses other judges' seats.
+		"GET /judge/assignments/:id":     {path: "/judge/assignments/{assignment}", allow: judges},
+		"GET /admin/contests/:id/essays": {path: "/admin/contests/{essay_contest}/essays", allow: organizers},
 
 		// Pages.
 		"GET /":         {path: "/", allow: everyone},
@@ -231,6 +291,8 @@ func newAuthzFixture(t *testing.T) *authzFixture {
 	f.vars["upcoming_round"] = q.round(map[string]any{"title": "Đợt sắp mở",
 		"opens_at": testNow.Add(48 * time.Hour), "closes_at": testNow.Add(72 * time.Hour)})
 
+	f.essays(ownerTok)
+
 	if err := q.db.Select(&f.tables, `SELECT table_name FROM information_schema.tables
 		WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`); err != nil {
 		t.Fatal(err)
@@ -240,6 +302,100 @@ func newAuthzFixture(t *testing.T) *authzFixture {
 
 func (f *authzFixture) actor(w who) audit.Actor {
 	return audit.Actor{ID: f.users[w].ID, Role: f.users[w].Role}
+}
+
+// essayContest inserts a published essay contest open from a day before
+// testNow until ends, and returns its id.
+func (f *authzFixture) essayContest(ends time.Time) string {
+	var id int64
+	err := f.q.db.Get(&id, `INSERT INTO contests (kind, title, published, starts_at, ends_at, created_at, updated_at)
+		VALUES ('essay', $1, true, $2, $3, $2, $2) RETURNING id`, "Bài viết "+f.unique("c"), testNow.Add(-24*time.Hour), ends)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return idString(id)
+}
+
+// essays makes essay contests at every stage: open with the owner's essay;
+// ended with the owner's essay assigned to the owner judge (not scored);
+// two-stage with the preliminary marks final; published.
+func (f *authzFixture) essays(ownerTok string) {
+	q := f.q
+	org := f.token(organizerCaller)
+	judgeTok := f.token(ownerJudge)
+	ap := func(c string) string { return "/api/v1/admin/contests/" + c }
+	submit := func(c string) string {
+		var out struct{ Essay struct{ ID string } }
+		q.expect(q.do("POST", "/api/v1/contests/"+c+"/essays", map[string]any{"title": "Việc tốt nhỏ", "body": essayBody, "declaration": true},
+			request{token: ownerTok}), http.StatusCreated).decode(f.t, &out)
+		return out.Essay.ID
+	}
+	// ended: an essay, a rubric, the contest over, the owner judge seated.
+	ended := func(settings map[string]any) (string, string) {
+		c := f.essayContest(testNow.Add(24 * time.Hour))
+		if settings != nil {
+			q.expect(q.do("PUT", ap(c)+"/essay-settings", settings, request{token: org}), http.StatusOK)
+		}
+		submit(c)
+		q.expect(q.do("PUT", ap(c)+"/rubric", essayRubric, request{token: org}), http.StatusOK)
+		if _, err := q.db.Exec(`UPDATE contests SET ends_at = $2 WHERE id = $1`, c, testNow.Add(-time.Minute)); err != nil {
+			f.t.Fatal(err)
+		}
+		q.expect(q.do("POST", ap(c)+"/assignments", map[string]any{"judges_per_essay": 1,
+			"judge_ids": []string{idString(f.users[ownerJudge].ID)}}, request{token: org}), http.StatusOK)
+		var seat int64
+		if err := q.db.Get(&seat, `SELECT a.id FROM essay_assignments a JOIN essays e ON e.id = a.essay_id WHERE e.contest_id = $1`, c); err != nil {
+			f.t.Fatal(err)
+		}
+		return c, idString(seat)
+	}
+	score := func(seat string) {
+		q.expect(q.do("PUT", "/api/v1/judge/assignments/"+seat, map[string]any{"scores": essaySheet(70), "final": true},
+			request{token: judgeTok}), http.StatusOK)
+	}
+
+	f.vars["essay_contest"] = f.essayContest(testNow.Add(10 * 24 * time.Hour))
+	f.vars["essay"] = submit(f.vars["essay_contest"])
+	f.vars["ended_essay_contest"], f.vars["assignment"] = ended(nil)
+
+	two := essay.DefaultSettings()
+	two.TwoStage, two.JudgesPerEssay = true, 1
+	var twoMap map[string]any
+	b, _ := json.Marshal(two)
+	json.Unmarshal(b, &twoMap)
+	c, seat := ended(twoMap)
+	score(seat)
+	f.vars["two_stage_contest"] = c
+
+	c, seat = ended(nil)
+	score(seat)
+	q.expect(q.do("POST", ap(c)+"/essay-results/publish", nil, request{token: org}), http.StatusOK)
+	f.vars["published_essay_contest"] = c
+}
+
+// freshEssay is a new participant's essay in the open essay contest.
+func (f *authzFixture) freshEssay() string {
+	u := f.newParticipant()
+	e, err := f.q.app.essays.Submit(context.Background(), essayActorOf(u.ID), mustInt(f.t, f.vars["essay_contest"]), essayDraft())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return idString(e.ID)
+}
+
+// newParticipant inserts a participant who has done nothing yet.
+func (f *authzFixture) newParticipant() *account.User {
+	var id int64
+	err := f.q.db.Get(&id, `INSERT INTO users (role, phone, password_hash, full_name, display_name, created_at, updated_at)
+		VALUES ('participant', $1, 'x', 'Thí Sinh Mới', 'Thí Sinh Mới', $2, $2) RETURNING id`, newPhone(), testNow)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	u, err := f.q.app.accounts.Get(context.Background(), id)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return u
 }
 
 // roundBody is a valid round of the fixture's contest, open now.
@@ -279,7 +435,11 @@ func (f *authzFixture) token(w who) string {
 	if w == anonymous {
 		return ""
 	}
-	tok, _, err := f.q.app.accounts.CreateSession(context.Background(), f.users[w], f.q.app.sessions)
+	return f.tokenFor(f.users[w])
+}
+
+func (f *authzFixture) tokenFor(u *account.User) string {
+	tok, _, err := f.q.app.accounts.CreateSession(context.Background(), u, f.q.app.sessions)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -389,6 +549,9 @@ func (f *authzFixture) check(t *testing.T, key string, r route, c authzCase) {
 			body = c.body(f)
 		}
 		tok := f.token(w)
+		if c.freshParticipants && w.role() == account.RoleParticipant {
+			tok = f.tokenFor(f.newParticipant())
+		}
 		if allowed[w] {
 			res := f.call(w, tok, r.method, path, body, page)
 			want := c.status[w]

@@ -91,6 +91,25 @@ func TestBrowserShowsXSSPayloadsAsText(t *testing.T) {
 		"role": "organizer", "display_name": shortXSS("sname")}, request{token: admin}), http.StatusCreated)
 	otok := q.login("btc.xss", "mat-khau-moi-1")
 
+	// An essay by the same participant, judged and published.
+	ec := idString(q.essayContest())
+	ap := "/api/v1/admin/contests/" + ec
+	var sub struct{ Essay struct{ ID string } }
+	q.expect(q.do("POST", "/api/v1/contests/"+ec+"/essays", map[string]any{"title": xssPayload("etitle"),
+		"body": essayBody + "\n\n" + xssPayload("ebody"), "declaration": true}, request{token: ptok}), http.StatusCreated).decode(t, &sub)
+	q.expect(q.do("PUT", ap+"/rubric", essayRubric, request{token: q.org}), http.StatusOK)
+	if _, err := q.db.Exec(`UPDATE contests SET ends_at = $2 WHERE id = $1`, ec, testNow.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	jtok, jid := q.judgeIn("gk.xss", 0)
+	q.expect(q.do("POST", ap+"/assignments", map[string]any{"judges_per_essay": 1, "judge_ids": []string{idString(jid)}}, request{token: q.org}), http.StatusOK)
+	seats, _ := q.seats(jtok)
+	if len(seats) != 1 {
+		t.Fatalf("judge seats %+v", seats)
+	}
+	q.expect(q.do("PUT", "/api/v1/judge/assignments/"+seats[0].ID, map[string]any{"scores": essaySheet(70), "final": true}, request{token: jtok}), http.StatusOK)
+	q.expect(q.do("POST", ap+"/essay-results/publish", nil, request{token: q.org}), http.StatusOK)
+
 	b := newPhoneBrowser(t)
 	if err := chromedp.Run(b, chromedp.ActionFunc(func(ctx context.Context) error {
 		_, err := page.AddScriptToEvaluateOnNewDocument(`window.__csp = [];
@@ -117,6 +136,11 @@ func TestBrowserShowsXSSPayloadsAsText(t *testing.T) {
 		{otok, "/admin/contests", []string{"ctitle"}, nil},
 		{otok, "/admin/contests/" + q.contest, []string{"ctitle", "rtitle"}, nil},
 		{otok, "/admin/rounds/" + round, []string{"rtitle", "pred"}, nil},
+		{jtok, "/judge", []string{"etitle"}, nil},
+		{jtok, "/judge/assignments/" + seats[0].ID, []string{"etitle", "ebody"}, nil},
+		{ptok, "/contests/" + ec + "/essay", []string{"etitle", "ebody"}, nil},
+		{"", "/contests/" + ec + "/essay-results", []string{"etitle"}, nil},
+		{otok, "/admin/contests/" + ec + "/essays", []string{"sname"}, nil},
 	}
 	for _, v := range visits {
 		v := v
