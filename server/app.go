@@ -25,6 +25,7 @@ import (
 	"lawcontest/contest/essay"
 	"lawcontest/frontend"
 	"lawcontest/frontend/i18n"
+	"lawcontest/questions"
 	"lawcontest/server/db"
 	"lawcontest/server/ratelimit"
 )
@@ -61,6 +62,9 @@ type App struct {
 	// contest (see hasTakenPart); each contest package adds one.
 	participation []func(ctx context.Context, userID int64) (bool, error)
 	contests      *contest.Service
+
+	// questions is the question bank (authoring, import/export, draws).
+	questions *questions.Bank
 
 	csrfKey  []byte
 	inFlight chan struct{}
@@ -131,7 +135,10 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		},
 	}
 	a.accounts = account.NewStore(d.DB, d.Clock, a.hasher)
-	a.contests = contest.New(d.DB, newQuizBank(d.DB, d.Clock), nil, d.Clock, contest.Options{Grace: cfg.AnswerGrace, Logger: d.Log})
+	// One bank per process: it caches draw candidates and the versions it
+	// has recorded as drawn.
+	a.questions = questions.NewBank(d.DB, d.Clock)
+	a.contests = contest.New(d.DB, a.questions, nil, d.Clock, contest.Options{Grace: cfg.AnswerGrace, Logger: d.Log})
 	a.participation = append(a.participation, a.contests.HasTakenPart)
 	a.essays = essay.New(d.DB, d.Clock)
 	a.participation = append(a.participation, a.essays.TookPart)

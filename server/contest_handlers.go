@@ -28,7 +28,12 @@ func (a *App) getContest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"contest": ct, "server_time": a.clock.Now().UTC()})
+	m, err := entity("contest", ct)
+	if err != nil {
+		return err
+	}
+	m["server_time"] = a.clock.Now().UTC()
+	return c.JSON(http.StatusOK, m)
 }
 
 func (a *App) adminListContests(c echo.Context) error {
@@ -48,19 +53,29 @@ func (a *App) adminGetContest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"contest": ct})
+	return jsonEntity(c, http.StatusOK, "contest", ct)
+}
+
+// createContestRequest is ContestInput with "published" optional: API.md's
+// create body has no such field, so a client that leaves it out gets a
+// visible contest; the organizer page sends false to keep a draft.
+type createContestRequest struct {
+	contest.ContestInput
+	Published *bool `json:"published"`
 }
 
 func (a *App) createContest(c echo.Context) error {
-	var in contest.ContestInput
-	if err := decodeJSON(c, &in); err != nil {
+	var req createContestRequest
+	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	in := req.ContestInput
+	in.Published = req.Published == nil || *req.Published
 	ct, err := a.contests.CreateContest(c.Request().Context(), actorOf(c), in)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, map[string]any{"contest": ct})
+	return jsonEntity(c, http.StatusCreated, "contest", ct)
 }
 
 func (a *App) updateContest(c echo.Context) error {
@@ -76,7 +91,7 @@ func (a *App) updateContest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"contest": ct})
+	return jsonEntity(c, http.StatusOK, "contest", ct)
 }
 
 func (a *App) createRound(c echo.Context) error {
@@ -92,7 +107,7 @@ func (a *App) createRound(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, map[string]any{"round": r})
+	return jsonEntity(c, http.StatusCreated, "round", r)
 }
 
 func (a *App) adminGetRound(c echo.Context) error {
@@ -104,7 +119,7 @@ func (a *App) adminGetRound(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"round": r})
+	return jsonEntity(c, http.StatusOK, "round", r)
 }
 
 func (a *App) updateRound(c echo.Context) error {
@@ -120,7 +135,7 @@ func (a *App) updateRound(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"round": r})
+	return jsonEntity(c, http.StatusOK, "round", r)
 }
 
 // startAttempt answers 201 with a new attempt, 200 with the one in progress.

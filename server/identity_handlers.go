@@ -251,7 +251,7 @@ func (a *App) createStaff(c echo.Context) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, map[string]any{"user": viewOf(u)})
+	return jsonEntity(c, http.StatusCreated, "user", viewOf(u))
 }
 
 // actorOf is the signed-in user as an audit actor.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -330,4 +331,35 @@ func TestSecurityHeaders(t *testing.T) {
 			t.Errorf("%s: headers %v", p, h)
 		}
 	}
+}
+
+func TestEntityAnswersAreNestedAndFlat(t *testing.T) {
+	t.Parallel()
+	m, err := entity("contest", struct {
+		ID    string `json:"id"`
+		Title string `json:"title"`
+	}{"7", "Thi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(m)
+	if string(b) != `{"contest":{"id":"7","title":"Thi"},"id":"7","title":"Thi"}` {
+		t.Fatalf("entity: %s", b)
+	}
+}
+
+func TestContestCreatedThroughTheAPIContractIsVisible(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	org := e.staff("organizer", "bantochuc")
+	body := map[string]any{"kind": "quiz", "title": "Cuộc thi A", "description": "",
+		"starts_at": testNow.Format(time.RFC3339), "ends_at": testNow.Add(30 * 24 * time.Hour).Format(time.RFC3339)}
+	var made struct {
+		ID string `json:"id"`
+	}
+	e.expect(e.do("POST", "/api/v1/admin/contests", body, request{token: org}), http.StatusCreated).decode(t, &made)
+	e.expect(e.do("GET", "/api/v1/contests/"+made.ID, nil, request{}), http.StatusOK)
+	body["published"] = false
+	e.expect(e.do("POST", "/api/v1/admin/contests", body, request{token: org}), http.StatusCreated).decode(t, &made)
+	e.expect(e.do("GET", "/api/v1/contests/"+made.ID, nil, request{}), http.StatusNotFound)
 }

@@ -121,3 +121,30 @@ func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
 // idString formats an id the way the API sends ids: as a JSON string.
 func idString(id int64) string { return strconv.FormatInt(id, 10) }
+
+// entity answers with one object both nested under its name and with its
+// fields at the top level: {"contest": {...}, "id": ..., "title": ...}.
+// API.md spells some answers as "{attempt: ...}" and others only as "one
+// contest with its rounds", so clients written either way read the same
+// answer.
+func entity(name string, v any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, err
+	}
+	out[name] = json.RawMessage(b)
+	return out, nil
+}
+
+// jsonEntity writes entity(name, v) with status.
+func jsonEntity(c echo.Context, status int, name string, v any) error {
+	m, err := entity(name, v)
+	if err != nil {
+		return err
+	}
+	return c.JSON(status, m)
+}

@@ -49,6 +49,21 @@ func (a *App) routes() []route {
 		{method: http.MethodGet, path: "/api/v1/admin/audit", access: organizer, handler: a.listAudit},
 		{method: http.MethodGet, path: "/admin", access: organizer, handler: a.adminPage},
 
+		// Question bank.
+		{method: http.MethodGet, path: "/api/v1/admin/questions", access: organizer, handler: a.listQuestions},
+		{method: http.MethodPost, path: "/api/v1/admin/questions", access: organizer, handler: a.createQuestion},
+		{method: http.MethodGet, path: "/api/v1/admin/questions/categories", access: organizer, handler: a.questionCategories},
+		{method: http.MethodPost, path: "/api/v1/admin/questions/import", access: organizer, handler: a.importQuestions, maxBody: maxImportBody},
+		{method: http.MethodGet, path: "/api/v1/admin/questions/export", access: organizer, handler: a.exportQuestions},
+		{method: http.MethodGet, path: "/api/v1/admin/questions/template", access: organizer, handler: a.questionTemplate},
+		{method: http.MethodGet, path: "/api/v1/admin/questions/:id", access: organizer, handler: a.getQuestion},
+		{method: http.MethodPatch, path: "/api/v1/admin/questions/:id", access: organizer, handler: a.updateQuestion},
+		{method: http.MethodDelete, path: "/api/v1/admin/questions/:id", access: organizer, handler: a.deleteQuestion},
+		{method: http.MethodGet, path: "/admin/questions", access: organizer, handler: a.questionsPage},
+		{method: http.MethodGet, path: "/admin/questions/new", access: organizer, handler: a.questionNewPage},
+		{method: http.MethodGet, path: "/admin/questions/import", access: organizer, handler: a.questionImportPage},
+		{method: http.MethodGet, path: "/admin/questions/:id/edit", access: organizer, handler: a.questionEditPage},
+
 		// Contests and quiz rounds (issue 4).
 		{method: http.MethodGet, path: "/api/v1/contests", access: public, handler: a.listContests},
 		{method: http.MethodGet, path: "/api/v1/contests/:id", access: public, handler: a.getContest},

@@ -13,7 +13,9 @@ import (
 
 	"lawcontest/account"
 	"lawcontest/apperr"
+	"lawcontest/audit"
 	"lawcontest/clock"
+	"lawcontest/questions"
 )
 
 //go:embed demodata
@@ -86,7 +88,17 @@ func SeedDemo(ctx context.Context, pg *sqlx.DB, clk clock.Clock, progress io.Wri
 		return nil, fmt.Errorf("participant: %w", err)
 	}
 	logins = append(logins, fmt.Sprintf("%-12s %-12s mật khẩu: %s", p.Role, p.Login, p.Password))
-	if err := seedDemoQuiz(ctx, pg, clk, progress); err != nil {
+	// The question bank first: the demo quiz rounds draw from it.
+	bank := questions.NewBank(pg, clk)
+	if f, err := demoData.Open("demodata/questions.csv"); err == nil {
+		res, err := bank.ImportFile(ctx, audit.System, "questions.csv", f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("question bank: %w", err)
+		}
+		fmt.Fprintf(progress, "questions: %d imported, %d already there\n", res.Imported, res.DuplicatesSkipped)
+	}
+	if err := seedDemoQuiz(ctx, pg, bank, clk, progress); err != nil {
 		return nil, err
 	}
 	if err := seedEssays(ctx, pg, clk, store, units, progress); err != nil {
