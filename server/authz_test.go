@@ -73,6 +73,8 @@ type authzCase struct {
 	// body returns a valid request body (nil: none); called per request,
 	// so it may return unique values.
 	body func(f *authzFixture) any
+	// upload returns a raw body and its content type (file uploads).
+	upload func(f *authzFixture) ([]byte, string)
 	// prep runs before each call and returns path values for that call
 	// only: fresh objects for routes that use one up (submit, delete).
 	prep func(f *authzFixture) map[string]string
@@ -157,6 +159,31 @@ func authzMatrix() map[string]authzCase {
 		"GET /admin/contests/:id":            {path: "/admin/contests/{contest}", allow: organizers},
 		"GET /admin/contests/:id/rounds/new": {path: "/admin/contests/{contest}/rounds/new", allow: organizers},
 		"GET /admin/rounds/:id":              {path: "/admin/rounds/{round}", allow: organizers},
+
+		// Question bank.
+		"GET /api/v1/admin/questions": {path: "/api/v1/admin/questions?category=Lu%E1%BA%ADt%20Tr%E1%BA%BB%20em&limit=5", allow: organizers},
+		"POST /api/v1/admin/questions": {path: "/api/v1/admin/questions", allow: organizers,
+			body: func(f *authzFixture) any { return bankQuestion(f.unique("Câu hỏi ")) }},
+		"GET /api/v1/admin/questions/categories": {path: "/api/v1/admin/questions/categories", allow: organizers},
+		"POST /api/v1/admin/questions/import": {path: "/api/v1/admin/questions/import", allow: organizers,
+			upload: func(f *authzFixture) ([]byte, string) {
+				rows := qRows(2)
+				for i := range rows {
+					rows[i][0] = f.unique("Câu hỏi nhập ") + "?"
+				}
+				return multipartFile(f.t, "file", "cau-hoi.csv", qCSV(f.t, ',', qHeaderEN, rows))
+			}},
+		"GET /api/v1/admin/questions/export":   {path: "/api/v1/admin/questions/export?format=csv", allow: organizers},
+		"GET /api/v1/admin/questions/template": {path: "/api/v1/admin/questions/template?format=xlsx", allow: organizers},
+		"GET /api/v1/admin/questions/:id":      {path: "/api/v1/admin/questions/{bank_question}", allow: organizers},
+		"PATCH /api/v1/admin/questions/:id": {path: "/api/v1/admin/questions/{bank_question}", allow: organizers,
+			body: func(f *authzFixture) any { return map[string]any{"explanation": f.unique("Giải thích ")} }},
+		"DELETE /api/v1/admin/questions/:id": {path: "/api/v1/admin/questions/{fresh_question}", allow: organizers,
+			prep: func(f *authzFixture) map[string]string { return map[string]string{"fresh_question": f.bankQuestion()} }},
+		"GET /admin/questions":          {path: "/admin/questions", allow: organizers},
+		"GET /admin/questions/new":      {path: "/admin/questions/new", allow: organizers},
+		"GET /admin/questions/import":   {path: "/admin/questions/import", allow: organizers},
+		"GET /admin/questions/:id/edit": {path: "/admin/questions/{bank_question}/edit", allow: organizers},
 
 		// Essay contests and judging.
 		"POST /api/v1/contests/:id/essays": {path: "/api/v1/contests/{fresh_essay_contest}/essays", allow: participants,
@@ -292,6 +319,7 @@ func newAuthzFixture(t *testing.T) *authzFixture {
 		"opens_at": testNow.Add(48 * time.Hour), "closes_at": testNow.Add(72 * time.Hour)})
 
 	f.essays(ownerTok)
+	f.vars["bank_question"] = f.bankQuestion()
 
 	if err := q.db.Select(&f.tables, `SELECT table_name FROM information_schema.tables
 		WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`); err != nil {
@@ -371,6 +399,20 @@ func (f *authzFixture) essays(ownerTok string) {
 	score(seat)
 	q.expect(q.do("POST", ap(c)+"/essay-results/publish", nil, request{token: org}), http.StatusOK)
 	f.vars["published_essay_contest"] = c
+}
+
+// bankQuestion is a valid new question of the bank.
+func bankQuestion(text string) map[string]any {
+	return map[string]any{"text": text + "?", "options": []string{"Đúng", "Sai"}, "correct": 0,
+		"category": "Luật Trẻ em", "difficulty": "easy", "legal_reference": "Điều 1 Luật Trẻ em 2016"}
+}
+
+// bankQuestion adds a question to the bank through the API and returns its id.
+func (f *authzFixture) bankQuestion() string {
+	var out struct{ Question struct{ ID string } }
+	f.q.expect(f.q.do("POST", "/api/v1/admin/questions", bankQuestion(f.unique("Câu hỏi của ngân hàng ")),
+		request{token: f.token(organizerCaller)}), http.StatusCreated).decode(f.t, &out)
+	return out.Question.ID
 }
 
 // freshEssay is a new participant's essay in the open essay contest.
@@ -495,10 +537,19 @@ func changed(before, after map[string]string) []string {
 	return out
 }
 
+// upload is a raw request body with its content type.
+type upload struct {
+	data  []byte
+	ctype string
+}
+
 // call makes one request as w: API calls with a bearer token, pages with
 // the session cookie, as a browser would.
 func (f *authzFixture) call(w who, tok, method, path string, body any, page bool) *testResponse {
 	r := request{client: f.noRedirect}
+	if up, ok := body.(upload); ok {
+		body, r.raw, r.ctype = nil, up.data, up.ctype
+	}
 	if tok != "" {
 		if page {
 			r.headers = map[string]string{"Cookie": sessionCookie + "=" + tok}
@@ -547,6 +598,10 @@ func (f *authzFixture) check(t *testing.T, key string, r route, c authzCase) {
 		var body any
 		if c.body != nil {
 			body = c.body(f)
+		}
+		if c.upload != nil {
+			data, ctype := c.upload(f)
+			body = upload{data, ctype}
 		}
 		tok := f.token(w)
 		if c.freshParticipants && w.role() == account.RoleParticipant {

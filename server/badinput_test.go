@@ -202,6 +202,35 @@ func TestBadInputIsRefusedInTheErrorShapeAndChangesNothing(t *testing.T) {
 			f.expectRefused(t, ep.name, c, res)
 		}
 	}
+	// The question import: all or nothing, whatever the file.
+	good := qRows(3)
+	badRow := qRows(3)
+	badRow[1][5] = "Z" // no such option
+	huge, hugeType := multipartFile(t, "file", "cau-hoi.csv", bytes.Repeat([]byte("a,"), maxImportBody/2+1))
+	for _, c := range []badCase{
+		{name: "one bad row among good ones", status: 422},
+		{name: "invalid UTF-8", status: 422},
+		{name: "a zip that is not a workbook", status: 422},
+		{name: "huge, chunked", status: 413, chunked: true, body: huge, ctype: hugeType},
+		{name: "no multipart", status: 415},
+	} {
+		switch c.name {
+		case "one bad row among good ones":
+			c.body, c.ctype = multipartFile(t, "file", "cau-hoi.csv", qCSV(t, ',', qHeaderEN, append(good, badRow...)))
+		case "invalid UTF-8":
+			c.body, c.ctype = multipartFile(t, "file", "cau-hoi.csv", append(qCSV(t, ',', qHeaderEN, good), "\xff\xfe,\xc3\x28\n"...))
+		case "a zip that is not a workbook":
+			c.body, c.ctype = multipartFile(t, "file", "cau-hoi.xlsx", []byte("PK\x03\x04 not really a zip"))
+		case "no multipart":
+			c.body, c.ctype = qCSV(t, ',', qHeaderEN, good), "text/csv"
+		}
+		res := f.sendBad("POST", "/api/v1/admin/questions/import", tokens[organizerCaller], c)
+		if c.name == "no multipart" && res.Status == 422 {
+			c.status = 422 // refused as "no file", also fine
+		}
+		f.expectRefused(t, "question import", c, res)
+	}
+
 	// Ids and query parameters out of range.
 	for _, p := range []struct {
 		path   string

@@ -91,6 +91,12 @@ func TestBrowserShowsXSSPayloadsAsText(t *testing.T) {
 		"role": "organizer", "display_name": shortXSS("sname")}, request{token: admin}), http.StatusCreated)
 	otok := q.login("btc.xss", "mat-khau-moi-1")
 
+	// A question of the real bank, as organizers see it.
+	var bq struct{ Question struct{ ID string } }
+	q.expect(q.do("POST", "/api/v1/admin/questions", map[string]any{"text": xssPayload("bqtext"), "options": []string{shortXSS("bqopt"), "Sai"},
+		"correct": 0, "category": shortXSS("bqcat"), "difficulty": "easy", "explanation": xssPayload("bqexpl")},
+		request{token: q.org}), http.StatusCreated).decode(t, &bq)
+
 	// An essay by the same participant, judged and published.
 	ec := idString(q.essayContest())
 	ap := "/api/v1/admin/contests/" + ec
@@ -136,6 +142,8 @@ func TestBrowserShowsXSSPayloadsAsText(t *testing.T) {
 		{otok, "/admin/contests", []string{"ctitle"}, nil},
 		{otok, "/admin/contests/" + q.contest, []string{"ctitle", "rtitle"}, nil},
 		{otok, "/admin/rounds/" + round, []string{"rtitle", "pred"}, nil},
+		{otok, "/admin/questions", []string{"bqtext"}, nil},
+		{otok, "/admin/questions/" + bq.Question.ID + "/edit", []string{"bqtext", "bqopt", "bqexpl"}, nil},
 		{jtok, "/judge", []string{"etitle"}, nil},
 		{jtok, "/judge/assignments/" + seats[0].ID, []string{"etitle", "ebody"}, nil},
 		{ptok, "/contests/" + ec + "/essay", []string{"etitle", "ebody"}, nil},
