@@ -23,6 +23,7 @@ import (
 	"lawcontest/clock"
 	"lawcontest/contest"
 	"lawcontest/contest/essay"
+	"lawcontest/contest/leaderboard"
 	"lawcontest/frontend"
 	"lawcontest/frontend/i18n"
 	"lawcontest/questions"
@@ -62,6 +63,10 @@ type App struct {
 	// contest (see hasTakenPart); each contest package adds one.
 	participation []func(ctx context.Context, userID int64) (bool, error)
 	contests      *contest.Service
+	// live leaderboards (server/leaderboard_wiring.go)
+	board      *leaderboard.Board
+	boardStore *leaderboard.Store
+	boards     *leaderboard.Public
 
 	// questions is the question bank (authoring, import/export, draws).
 	questions *questions.Bank
@@ -138,7 +143,8 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 	// One bank per process: it caches draw candidates and the versions it
 	// has recorded as drawn.
 	a.questions = questions.NewBank(d.DB, d.Clock)
-	a.contests = contest.New(d.DB, a.questions, nil, d.Clock, contest.Options{Grace: cfg.AnswerGrace, Logger: d.Log})
+	a.wireLeaderboard(d)
+	a.contests = contest.New(d.DB, a.questions, a.board, d.Clock, contest.Options{Grace: cfg.AnswerGrace, Logger: d.Log})
 	a.participation = append(a.participation, a.contests.HasTakenPart)
 	a.essays = essay.New(d.DB, d.Clock)
 	a.participation = append(a.participation, a.essays.TookPart)
@@ -181,6 +187,7 @@ func (a *App) Start() {
 		_, err := a.contests.FinalizeAllDue(ctx)
 		return err
 	})
+	a.startLeaderboard(ctx)
 }
 
 // every runs job every period (with up to 20 % jitter, so instances do not

@@ -19,6 +19,7 @@ import (
 	"lawcontest/apperr"
 	"lawcontest/audit"
 	"lawcontest/clock"
+	"lawcontest/contest/leaderboard"
 	"lawcontest/frontend/i18n"
 )
 
@@ -257,9 +258,21 @@ func (c *cli) healthcheck() error {
 
 func (c *cli) leaderboardRebuild(args []string) error {
 	fs := c.flags("leaderboard rebuild")
-	fs.Int64("round", 0, "only this round")
+	round := fs.Int64("round", 0, "only this round")
 	if err := c.parse(fs, args); err != nil {
 		return err
 	}
-	return fmt.Errorf("leaderboard rebuild: no quiz rounds are served by this build yet")
+	if *round < 0 {
+		return usageError{"--round must be a round id"}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	_, d, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeDeps(d)
+	board := leaderboard.New(d.Redis, d.KeyPrefix, clock.Real{})
+	store := leaderboard.NewStore(d.DB, clock.Real{})
+	return leaderboard.RebuildCommand(ctx, board, store, *round, i18n.MustLoad(), c.stdout)
 }

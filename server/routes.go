@@ -91,6 +91,13 @@ func (a *App) routes() []route {
 		{method: http.MethodGet, path: "/admin/contests/:id/rounds/new", access: organizer, handler: a.adminNewRoundPage},
 		{method: http.MethodGet, path: "/admin/rounds/:id", access: organizer, handler: a.adminRoundPage},
 
+		// Live leaderboards (issue 5).
+		{method: http.MethodGet, path: "/api/v1/rounds/:id/leaderboard", access: public, handler: a.roundLeaderboard},
+		{method: http.MethodGet, path: "/api/v1/rounds/:id/leaderboard/me", access: participant, handler: a.myLeaderboard},
+		{method: http.MethodGet, path: "/api/v1/admin/rounds/:id/leaderboard", access: organizer, handler: a.adminBoardSettings},
+		{method: http.MethodPut, path: "/api/v1/admin/rounds/:id/leaderboard", access: organizer, handler: a.setBoardSettings},
+		{method: http.MethodGet, path: "/rounds/:id/leaderboard", access: public, handler: a.leaderboardPage},
+
 		// Pages.
 		{method: http.MethodGet, path: "/", access: public, handler: a.homePage},
 		{method: http.MethodGet, path: "/register", access: public, handler: a.registerPage},

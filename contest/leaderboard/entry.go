@@ -1,7 +1,3 @@
-// Package leaderboard keeps the live boards of quiz rounds in Redis sorted
-// sets: one per round and one per (round, unit), holding each participant's
-// best attempt. It is the only code in contest/ that speaks to Redis, and
-// everything it holds can be rebuilt from Postgres.
 package leaderboard
 
 import "time"
@@ -10,7 +6,7 @@ import "time"
 //
 // Live order (API.md's final order without the prediction, unknown until the
 // round closes): more correct answers, then shorter duration, then earlier
-// submission, then lower attempt id.
+// submission to the millisecond, then lower attempt id.
 type Entry struct {
 	RoundID       int64
 	ParticipantID int64
@@ -24,6 +20,13 @@ type Entry struct {
 
 // Better reports whether a ranks above b in the live order. It is the
 // reference the Redis encoding must agree with.
+//
+// Submission times compare at millisecond precision (Unix milliseconds,
+// rounded down), the precision the board stores: two submissions within the
+// same millisecond are a tie that the attempt id breaks. The final ranking in
+// Postgres must do the same (date_trunc('milliseconds', submitted_at), or
+// store submitted_at truncated to the millisecond), since timestamptz keeps
+// microseconds.
 func Better(a, b Entry) bool {
 	if a.CorrectCount != b.CorrectCount {
 		return a.CorrectCount > b.CorrectCount
@@ -31,8 +34,8 @@ func Better(a, b Entry) bool {
 	if a.DurationMS != b.DurationMS {
 		return a.DurationMS < b.DurationMS
 	}
-	if !a.SubmittedAt.Equal(b.SubmittedAt) {
-		return a.SubmittedAt.Before(b.SubmittedAt)
+	if am, bm := a.SubmittedAt.UnixMilli(), b.SubmittedAt.UnixMilli(); am != bm {
+		return am < bm
 	}
 	return a.AttemptID < b.AttemptID
 }
