@@ -14,6 +14,7 @@ import (
 	"lawcontest/audit"
 	"lawcontest/contest"
 	"lawcontest/contest/essay"
+	"lawcontest/contest/leaderboard"
 	"lawcontest/questions"
 )
 
@@ -160,6 +161,15 @@ func authzMatrix() map[string]authzCase {
 		"GET /admin/contests/:id/rounds/new": {path: "/admin/contests/{contest}/rounds/new", allow: organizers},
 		"GET /admin/rounds/:id":              {path: "/admin/rounds/{round}", allow: organizers},
 
+		// Live leaderboards. The other participant has not taken part.
+		"GET /api/v1/rounds/:id/leaderboard": {path: "/api/v1/rounds/{closed_round}/leaderboard", allow: everyone},
+		"GET /api/v1/rounds/:id/leaderboard/me": {path: "/api/v1/rounds/{closed_round}/leaderboard/me", allow: participants,
+			status: map[who]int{otherParticipant: http.StatusNotFound}},
+		"GET /api/v1/admin/rounds/:id/leaderboard": {path: "/api/v1/admin/rounds/{round}/leaderboard", allow: organizers},
+		"PUT /api/v1/admin/rounds/:id/leaderboard": {path: "/api/v1/admin/rounds/{round}/leaderboard", allow: organizers,
+			body: func(*authzFixture) any { return map[string]any{"freeze_at": nil} }},
+		"GET /rounds/:id/leaderboard": {path: "/rounds/{closed_round}/leaderboard", allow: everyone},
+
 		// Question bank.
 		"GET /api/v1/admin/questions": {path: "/api/v1/admin/questions?category=Lu%E1%BA%ADt%20Tr%E1%BA%BB%20em&limit=5", allow: organizers},
 		"POST /api/v1/admin/questions": {path: "/api/v1/admin/questions", allow: organizers,
@@ -263,6 +273,8 @@ func (f *authzFixture) unique(prefix string) string {
 func newAuthzFixture(t *testing.T) *authzFixture {
 	t.Helper()
 	q := newQuizEnv(t)
+	// With the live board, as the server runs.
+	q.app.contests = contest.New(q.db, q.bank, q.app.board, q.clock, contest.Options{Grace: q.cfg.AnswerGrace, Logger: q.app.log})
 	ctx := context.Background()
 	f := &authzFixture{t: t, q: q, vars: map[string]string{"contest": q.contest}}
 	f.noRedirect = q.srv.Client()
@@ -306,6 +318,7 @@ func newAuthzFixture(t *testing.T) *authzFixture {
 		t.Fatal(err)
 	}
 	f.vars["closed_attempt"] = a.Attempt.ID
+	f.vars["closed_round"] = closed
 
 	// An open ranked round with the owner's attempt in progress.
 	f.vars["round"] = q.round(map[string]any{"title": "Đợt đang mở"})
@@ -320,6 +333,9 @@ func newAuthzFixture(t *testing.T) *authzFixture {
 
 	f.essays(ownerTok)
 	f.vars["bank_question"] = f.bankQuestion()
+	if _, err := leaderboard.NewRepairer(q.app.board, q.app.boardStore, nil).RepairOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
 
 	if err := q.db.Select(&f.tables, `SELECT table_name FROM information_schema.tables
 		WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name`); err != nil {

@@ -252,6 +252,12 @@ func TestBadInputIsRefusedInTheErrorShapeAndChangesNothing(t *testing.T) {
 		{"/api/v1/admin/participants?offset=-5", organizerCaller, 422},
 		{"/api/v1/admin/audit?limit=999999999", organizerCaller, 422},
 		{"/api/v1/admin/contests/{essay_contest}/rubric?stage=9", organizerCaller, 422},
+		{"/api/v1/rounds/{closed_round}/leaderboard?limit=999999999", anonymous, 422},
+		{"/api/v1/rounds/{closed_round}/leaderboard?offset=-1", anonymous, 422},
+		{"/api/v1/rounds/{closed_round}/leaderboard?unit_id=1%27%20OR%20%271%27=%271", anonymous, 422},
+		{"/api/v1/rounds/99999999999999999999/leaderboard", anonymous, 404},
+		{"/api/v1/admin/questions?limit=999999999", organizerCaller, 422},
+		{"/api/v1/admin/questions?difficulty=%27%3B%20DROP%20TABLE%20questions%3B--", organizerCaller, 422},
 	} {
 		path := f.pathFor(authzCase{path: p.path}, nil)
 		res := f.q.do("GET", path, nil, request{token: tokens[p.as]})

@@ -546,6 +546,68 @@ func (fe *faultEnv) verify(c *faultClient) {
 		checked, fe.nAutosaves, len(fe.autosaves), len(fe.submits), lost, double)
 }
 
+// checkBoard waits (up to 30 s) until the live board of the round, as the
+// API serves it, equals the ranking Postgres computes, line by line, and
+// every participant's own line says the same.
+func (fe *faultEnv) checkBoard(c *faultClient, round string) {
+	t := fe.t
+	t.Helper()
+	type line struct {
+		Place       int64 `db:"place"`
+		Participant int64 `db:"participant_id"`
+		Score       int   `db:"score"`
+		DurationMS  int64 `db:"duration_ms"`
+	}
+	var diff string
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
+		var want []line
+		if err := fe.db.Select(&want, `SELECT place, participant_id, score, duration_ms FROM round_ranking($1, false)`, round); err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.do("GET", "/api/v1/rounds/"+round+"/leaderboard?limit=200", "", nil, "")
+		if err != nil || res.status != http.StatusOK {
+			t.Fatalf("board: %v %d %s", err, res.status, res.body)
+		}
+		var got boardJSON
+		json.Unmarshal(res.body, &got)
+		diff = ""
+		if got.Total != int64(len(want)) || len(got.Entries) != len(want) {
+			diff = fmt.Sprintf("board has %d of %d lines (total %d)", len(got.Entries), len(want), got.Total)
+		}
+		for i := 0; diff == "" && i < len(want); i++ {
+			g, w := got.Entries[i], want[i]
+			if g.Rank != w.Place || g.Score != w.Score || g.DurationMS != w.DurationMS {
+				diff = fmt.Sprintf("line %d: board %+v, Postgres %+v", i+1, g, w)
+			}
+		}
+		byID := map[int64]faultPerson{}
+		for _, p := range fe.people {
+			byID[p.id] = p
+		}
+		for i := 0; diff == "" && i < len(want); i++ {
+			p, ok := byID[want[i].Participant]
+			if !ok {
+				continue
+			}
+			res, err := c.do("GET", "/api/v1/rounds/"+round+"/leaderboard/me", p.token, nil, "")
+			var me struct {
+				Rank  *int64 `json:"rank"`
+				Score int    `json:"score"`
+			}
+			if err == nil {
+				json.Unmarshal(res.body, &me)
+			}
+			if err != nil || res.status != http.StatusOK || me.Rank == nil || *me.Rank != want[i].Place || me.Score != want[i].Score {
+				diff = fmt.Sprintf("participant %d: own line %d %s, Postgres %+v", p.id, res.status, res.body, want[i])
+			}
+		}
+		if diff == "" {
+			return
+		}
+	}
+	t.Errorf("the live board does not equal the Postgres ranking after 30 s: %s", diff)
+}
+
 // kill -9 one instance midway: clients go on with the other.
 func (fc *faultCluster) killOneInstance(t *testing.T) {
 	fe, a := fc.newFaultEnv(t, "faults_kill", 16)
@@ -557,6 +619,7 @@ func (fc *faultCluster) killOneInstance(t *testing.T) {
 		t.Log("no request was cut by the kill (it fell between requests)")
 	}
 	fe.verify(c)
+	fe.checkBoard(c, round)
 	if len(fe.submits) != len(fe.people) {
 		t.Errorf("%d of %d submits acknowledged", len(fe.submits), len(fe.people))
 	}
@@ -574,10 +637,13 @@ func (fc *faultCluster) redisRestartsEmpty(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 		fc.redis.Start()
 	})
-	fe.verify(c)
 	if n := c.unavailable.Load() + c.connRetries.Load(); n > 0 {
 		t.Errorf("%d requests failed while Redis restarted", n)
 	}
+	fe.verify(c)
+	// Board reads may answer 503 until the board is rebuilt (the client
+	// tries again): it must come back by itself, equal to Postgres.
+	fe.checkBoard(c, round)
 	for _, p := range fe.people {
 		res, err := c.do("GET", "/api/v1/me", p.token, nil, "")
 		if err != nil || res.status != http.StatusOK {
@@ -602,6 +668,7 @@ func (fc *faultCluster) postgresRestarts(t *testing.T) {
 	if c.unavailable.Load() == 0 {
 		t.Error("no request was answered 503 during the outage")
 	}
+	fe.checkBoard(c, round)
 	for _, in := range []*instance{a, b} {
 		if !in.running() {
 			t.Fatalf("instance %s died with Postgres: %v", in.name, in.err)
@@ -643,6 +710,7 @@ func (fc *faultCluster) deadlineWhileDown(t *testing.T) {
 		t.Errorf("%d of %d attempts expired and scored from their saved answers", expired, len(fe.attempts))
 	}
 	fe.verify(c)
+	fe.checkBoard(c, round)
 }
 
 // SIGTERM during load: requests in flight finish, then the process exits;
@@ -718,6 +786,7 @@ func (fc *faultCluster) sigtermDuringLoad(t *testing.T) {
 		t.Error("b still running 20 s after SIGTERM")
 	}
 	fe.verify(c)
+	fe.checkBoard(c, round)
 	var submitted int
 	fe.db.Get(&submitted, `SELECT count(*) FROM attempts WHERE id = ANY($1::bigint[]) AND status = 'submitted'`, "{"+strings.Join(heldIDs, ",")+"}")
 	if submitted != len(held) {
