@@ -707,3 +707,60 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 	t.Logf("authorization matrix: %d routes x %d callers = %d calls", len(inTable), len(everyone), calls)
 }
+
+// Every state-changing route called with the session cookie but without
+// the CSRF token is refused with 403 and changes nothing, whoever calls:
+// a page of another site can make the browser send the cookie, never the
+// token.
+func TestEveryStateChangeNeedsTheCSRFTokenWithACookie(t *testing.T) {
+	t.Parallel()
+	f := newAuthzFixture(t)
+	matrix := authzMatrix()
+	checked := 0
+	for _, r := range f.q.app.routes() {
+		c, ok := matrix[r.method+" "+r.path]
+		if !ok || r.bare || r.method == http.MethodGet || r.method == http.MethodHead {
+			continue
+		}
+		w := c.allow[0]
+		if w == anonymous {
+			w = owner // public routes (login, register) called from a signed-in browser
+		}
+		var extra map[string]string
+		if c.prep != nil {
+			extra = c.prep(f)
+		}
+		var body any
+		if c.body != nil {
+			body = c.body(f)
+		}
+		if c.upload != nil {
+			data, ctype := c.upload(f)
+			body = upload{data, ctype}
+		}
+		tok := f.token(w)
+		for _, csrf := range []string{"", "forged-token"} {
+			before := f.fingerprint()
+			req := request{client: f.noRedirect, headers: map[string]string{"Cookie": sessionCookie + "=" + tok}, csrf: csrf}
+			if up, ok := body.(upload); ok {
+				req.raw, req.ctype = up.data, up.ctype
+			}
+			var b any
+			if _, ok := body.(upload); !ok {
+				b = body
+			}
+			res := f.q.do(r.method, f.pathFor(c, extra), b, req)
+			if res.Status != http.StatusForbidden || res.apiError(t).Code != "forbidden" {
+				t.Errorf("%s %s with a cookie and CSRF token %q: %d %.200s", r.method, r.path, csrf, res.Status, res.Body)
+			}
+			if ch := changed(before, f.fingerprint()); len(ch) > 0 {
+				t.Errorf("%s %s without the CSRF token changed %v", r.method, r.path, ch)
+			}
+		}
+		checked++
+	}
+	if checked < 20 {
+		t.Fatalf("only %d state-changing routes checked", checked)
+	}
+	t.Logf("%d state-changing routes refuse a cookie without the CSRF token", checked)
+}
