@@ -82,16 +82,21 @@ done
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 token=$(curl -sf -H 'Content-Type: application/json' -d '{"login":"bantochuc","password":"bantochuc-demo-2026"}' \
 	"$url/api/v1/sessions" | json 'd["token"]')
+ptoken=$(curl -sf -H 'Content-Type: application/json' -d '{"login":"0912000001","password":"thisinh-demo-2026"}' \
+	"$url/api/v1/sessions" | json 'd["token"]')
 contest=$(curl -sf "$url/api/v1/contests" | json '[c["id"] for c in d["contests"] if c["kind"] == "quiz"][0]')
 round=$(curl -sf "$url/api/v1/contests/$contest" | json '[r["id"] for r in d["contest"]["rounds"] if not r.get("practice")][0]')
 unit=$(curl -sf "$url/api/v1/units?q=truong&limit=1" | json 'd["units"][0]["id"]')
-[[ -n $token && -n $round && -n $unit ]] || lc_die "the demo data is missing (token, round or unit)"
+[[ -n $token && -n $ptoken && -n $round && -n $unit ]] || lc_die "the demo data is missing (token, round or unit)"
 
 out=$LC_INST/sqlmap
 rm -rf "$out"
 mkdir -p "$out"
+# --drop-set-cookie: sqlmap would otherwise send back the session cookie
+# that login and register set, and every later POST would be refused for
+# its missing CSRF token (403) before reaching any SQL.
 common=(--batch --level "$LEVEL" --risk "$RISK" --dbms PostgreSQL --time-sec 2 --timeout 10 --retries 1
-	--flush-session --disable-coloring --output-dir "$out" -v 1)
+	--drop-set-cookie --flush-session --disable-coloring --output-dir "$out" -v 1)
 
 failed=()
 declare -A result
@@ -100,14 +105,15 @@ scan() {
 	shift
 	lc_log "sqlmap: $name"
 	timeout "$TARGET_TIMEOUT" sqlmap "${common[@]}" "$@" >"$out/$name.txt" 2>&1 || rc=$?
+	codes=$(grep -A1 'HTTP error codes detected' "$out/$name.txt" | tail -1 || true)
 	if grep -q 'identified the following injection point' "$out/$name.txt"; then
 		result[$name]="INJECTION FOUND"
 		failed+=("$name")
 	elif ((rc == 124)); then
 		result[$name]="not finished within ${TARGET_TIMEOUT}s"
 		failed+=("$name")
-	elif grep -Eq 'do not appear to be injectable|does not seem to be injectable' "$out/$name.txt" && ((rc == 0)); then
-		result[$name]="no injection ($(grep -c "testing '" "$out/$name.txt") tests)"
+	elif grep -q 'all tested parameters do not appear to be injectable' "$out/$name.txt" && ((rc == 0)); then
+		result[$name]="no injection ($(grep -c "testing '" "$out/$name.txt") tests; answers other than 2xx: ${codes:-none})"
 	else
 		result[$name]="scan failed (exit $rc)"
 		failed+=("$name")
@@ -115,7 +121,9 @@ scan() {
 	lc_log "sqlmap: $name: ${result[$name]} (output: $out/$name.txt)"
 }
 
-scan login -u "$url/api/v1/sessions" --method POST \
+# A wrong login is a 401, which sqlmap takes for "give me credentials"
+# unless told it is an ordinary answer.
+scan login -u "$url/api/v1/sessions" --method POST --ignore-code 401 \
 	--data '{"login":"0912000001","password":"thisinh-demo-2026"}'
 scan register -u "$url/api/v1/participants" --method POST \
 	--data '{"full_name":"Lê Văn Kiểm","birth_date":"2001-02-03","phone":"0912999001","password":"mat-khau-kiem-tra","citizen_id":"001201999001","email":"kiem.tra@example.vn","unit_id":"'"$unit"'","category":"nguoi_dan"}'
@@ -124,10 +132,11 @@ scan questions -u "$url/api/v1/admin/questions?category=Lu%E1%BA%ADt%20Tr%E1%BA%
 	--headers "Authorization: Bearer $token"
 scan board -u "$url/api/v1/rounds/$round/leaderboard?limit=10&offset=0&unit_id=$unit"
 scan board-path -u "$url/api/v1/rounds/$round*/leaderboard?limit=10"
+scan session-cookie -u "$url/api/v1/me" --cookie "lc_session=$ptoken" -p lc_session --ignore-code 401
 
 echo
 echo "sqlmap (--level $LEVEL --risk $RISK) against $url:"
-for name in login register units questions board board-path; do
+for name in login register units questions board board-path session-cookie; do
 	printf '  %-11s %s\n' "$name" "${result[$name]}"
 done
 if ((${#failed[@]})); then
