@@ -44,7 +44,9 @@ lc_redis REDIS_URL 'redis://127.0.0.1:6379/13'
 scan_user=lawcontest-scan-$$
 scan_pass=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 redis-cli -u "$REDIS_URL" ACL SETUSER "$scan_user" on ">$scan_pass" resetkeys '~lc:lb:*' '&*' +@all >/dev/null
-lc_on_exit redis-cli -u "$REDIS_URL" ACL DELUSER "$scan_user"
+# shellcheck disable=SC2317 # called at exit through lc_on_exit
+drop_scan_user() { redis-cli -u "$REDIS_URL" ACL DELUSER "$scan_user" >/dev/null; }
+lc_on_exit drop_scan_user
 hostport=$(lc_url_hostport "$REDIS_URL" 6379)
 server_redis="redis://$scan_user:$scan_pass@${hostport% *}:${hostport#* }/$(lc_url_path "$REDIS_URL" 0)"
 
@@ -64,6 +66,7 @@ REDIS_URL=$server_redis LISTEN_ADDR=127.0.0.1:$port LOG_LEVEL=error "$bin" serve
 server=$!
 # shellcheck disable=SC2317 # called at exit through lc_on_exit
 stop_server() {
+	local i
 	kill -TERM "$1" 2>/dev/null || return 0
 	for ((i = 0; i < 100; i++)); do
 		kill -0 "$1" 2>/dev/null || return 0
