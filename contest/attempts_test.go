@@ -490,7 +490,10 @@ func TestPracticeRound(t *testing.T) {
 	}
 }
 
-func TestRankFromPostgresWhenBoardDown(t *testing.T) {
+// With the board down, a submit still succeeds but says no rank: ranking the
+// whole round in Postgres on every submit would overload it exactly when it
+// carries everything.
+func TestSubmitWithoutRankWhenBoardDown(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	r := e.round(roundInput(1))
@@ -510,8 +513,8 @@ func TestRankFromPostgresWhenBoardDown(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a board failure failed the submit: %v", err)
 	}
-	if res.Rank == nil || res.Rank.Position != 2 || res.Rank.Total != 2 {
-		t.Fatalf("rank from Postgres: %+v", res.Rank)
+	if res.Rank != nil || res.Attempt.Status != AttemptSubmitted {
+		t.Fatalf("submit with the board down: %+v", res)
 	}
 }
 

@@ -62,7 +62,11 @@ func (s *Service) rank(ctx context.Context, roundID, participantID int64) (*Rank
 			return &Rank{Position: pos, Total: total}, nil
 		}
 		if err != nil {
-			s.log.Warn("contest: live board unavailable; ranking from Postgres", "round_id", roundID, "err", err)
+			// Ranking from Postgres would rank the whole round on every
+			// submit, just when Redis is down and Postgres carries
+			// everything: answer without a rank until the board is back.
+			s.log.Warn("contest: live board unavailable; submit answered without rank", "round_id", roundID, "err", err)
+			return nil, nil
 		}
 	}
 	pos, total, ok, err := s.st.livePlace(ctx, roundID, participantID)

@@ -113,7 +113,9 @@ func OpenRedis(rawURL, sentinelMaster string) (redis.UniversalClient, error) {
 		ReadTimeout:  time.Second,
 		WriteTimeout: time.Second,
 		PoolSize:     64,
-		MinIdleConns: 4,
+		// Let request deadlines cut a hanging Redis call short.
+		ContextTimeoutEnabled: true,
+		MinIdleConns:          4,
 	}
 	if len(addrs) > 1 && sentinelMaster == "" {
 		uo.DB = 0 // Cluster has only database 0
