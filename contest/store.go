@@ -433,7 +433,11 @@ func (s store) saveAnswer(ctx context.Context, attemptID, participantID, questio
 	return r, err
 }
 
-// savePrediction stores the prediction of an attempt in progress.
+// savePrediction stores the prediction of an attempt in progress. It takes
+// the same KEY SHARE lock as saveAnswer before its UPDATE: with NO KEY
+// UPDATE there, two predictions and an answer saved at once deadlocked in
+// Postgres (locking the updated version of a row that answers had share-
+// locked), and one of them failed.
 func (s store) savePrediction(ctx context.Context, attemptID, participantID int64, prediction int, cutoff time.Time) (saveResult, error) {
 	r := saveResult{found: true, questionOK: true, optionOK: true}
 	err := s.db.QueryRowContext(ctx, `
@@ -441,7 +445,7 @@ func (s store) savePrediction(ctx context.Context, attemptID, participantID int6
 			SELECT id, participant_id, status, deadline_at
 			FROM attempts
 			WHERE id = $1
-			FOR NO KEY UPDATE
+			FOR KEY SHARE
 		), u AS (
 			UPDATE attempts t SET prediction = $3
 			FROM a

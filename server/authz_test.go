@@ -170,6 +170,36 @@ func authzMatrix() map[string]authzCase {
 			body: func(*authzFixture) any { return map[string]any{"freeze_at": nil} }},
 		"GET /rounds/:id/leaderboard": {path: "/rounds/{closed_round}/leaderboard", allow: everyone},
 
+		// Closing, results, publication, statistics. Closing and publishing
+		// again are idempotent.
+		"POST /api/v1/admin/rounds/:id/close":        {path: "/api/v1/admin/rounds/{closed_round}/close", allow: organizers},
+		"POST /api/v1/admin/rounds/:id/publish":      {path: "/api/v1/admin/rounds/{closed_round}/publish", allow: organizers},
+		"GET /api/v1/rounds/:id/results":             {path: "/api/v1/rounds/{closed_round}/results", allow: everyone},
+		"GET /api/v1/admin/rounds/:id/results":       {path: "/api/v1/admin/rounds/{closed_round}/results?format=csv", allow: organizers},
+		"GET /api/v1/admin/rounds/:id/stats":         {path: "/api/v1/admin/rounds/{closed_round}/stats", allow: organizers},
+		"GET /api/v1/admin/rounds/:id/live":          {path: "/api/v1/admin/rounds/{round}/live", allow: organizers},
+		"GET /api/v1/admin/rounds/:id/board":         {path: "/api/v1/admin/rounds/{round}/board", allow: organizers},
+		"GET /api/v1/admin/rounds/:id/prizes":        {path: "/api/v1/admin/rounds/{round}/prizes", allow: organizers},
+		"GET /api/v1/admin/rounds/:id/duplicates":    {path: "/api/v1/admin/rounds/{closed_round}/duplicates", allow: organizers},
+		"GET /api/v1/admin/contests/:id/prize-rules": {path: "/api/v1/admin/contests/{contest}/prize-rules", allow: organizers},
+		"PUT /api/v1/admin/rounds/:id/prizes": {path: "/api/v1/admin/rounds/{round}/prizes", allow: organizers,
+			body: func(*authzFixture) any { return map[string]int{"first": 1, "second": 1, "third": 2, "consolation": 3} }},
+		"PUT /api/v1/admin/contests/:id/prize-rules": {path: "/api/v1/admin/contests/{contest}/prize-rules", allow: organizers,
+			body: func(*authzFixture) any { return map[string]bool{"one_prize_per_person": true} }},
+		"GET /api/v1/admin/contests/:id/disqualifications": {path: "/api/v1/admin/contests/{contest}/disqualifications", allow: organizers},
+		"POST /api/v1/admin/contests/:id/disqualifications": {path: "/api/v1/admin/contests/{contest}/disqualifications", allow: organizers,
+			body: func(f *authzFixture) any {
+				return map[string]string{"participant_id": idString(f.newParticipant().ID), "reason": "Hai tài khoản"}
+			}},
+		"POST /api/v1/admin/contests/:id/disqualifications/:participant_id/lift": {path: "/api/v1/admin/contests/{contest}/disqualifications/{disqualified}/lift",
+			allow: organizers, prep: func(f *authzFixture) map[string]string { return map[string]string{"disqualified": f.disqualified()} },
+			body: func(*authzFixture) any { return map[string]string{"reason": "Xác minh lại: một người"} }},
+		"GET /api/v1/admin/contests/:id/unit-rankings": {path: "/api/v1/admin/contests/{contest}/unit-rankings", allow: organizers},
+		"GET /rounds/:id/results":                      {path: "/rounds/{closed_round}/results", allow: everyone},
+		"GET /admin/rounds/:id/live":                   {path: "/admin/rounds/{round}/live", allow: organizers},
+		"GET /admin/rounds/:id/live/panel":             {path: "/admin/rounds/{round}/live/panel", allow: organizers},
+		"GET /admin/contests/:id/units":                {path: "/admin/contests/{contest}/units", allow: organizers},
+
 		// Question bank.
 		"GET /api/v1/admin/questions": {path: "/api/v1/admin/questions?category=Lu%E1%BA%ADt%20Tr%E1%BA%BB%20em&limit=5", allow: organizers},
 		"POST /api/v1/admin/questions": {path: "/api/v1/admin/questions", allow: organizers,
@@ -314,9 +344,10 @@ func newAuthzFixture(t *testing.T) *authzFixture {
 	var a attemptBody
 	q.expect(q.do("POST", "/api/v1/rounds/"+closed+"/attempts", nil, request{token: ownerTok}), http.StatusCreated).decode(t, &a)
 	q.expect(q.do("POST", "/api/v1/attempts/"+a.Attempt.ID+"/submit", map[string]any{"answers": map[string]string{}}, request{token: ownerTok}), http.StatusOK)
-	if _, err := q.app.contests.CloseNow(ctx, f.actor(organizerCaller), mustInt(t, closed)); err != nil {
-		t.Fatal(err)
-	}
+	// Closed and its results published through the API, as organizers do.
+	org := request{token: f.token(organizerCaller)}
+	q.expect(q.do("POST", "/api/v1/admin/rounds/"+closed+"/close", nil, org), http.StatusOK)
+	q.expect(q.do("POST", "/api/v1/admin/rounds/"+closed+"/publish", nil, org), http.StatusOK)
 	f.vars["closed_attempt"] = a.Attempt.ID
 	f.vars["closed_round"] = closed
 
@@ -429,6 +460,14 @@ func (f *authzFixture) bankQuestion() string {
 	f.q.expect(f.q.do("POST", "/api/v1/admin/questions", bankQuestion(f.unique("Câu hỏi của ngân hàng ")),
 		request{token: f.token(organizerCaller)}), http.StatusCreated).decode(f.t, &out)
 	return out.Question.ID
+}
+
+// disqualified is a new participant disqualified from the quiz contest.
+func (f *authzFixture) disqualified() string {
+	id := idString(f.newParticipant().ID)
+	f.q.expect(f.q.do("POST", "/api/v1/admin/contests/"+f.q.contest+"/disqualifications", map[string]string{"participant_id": id, "reason": "Hai tài khoản"},
+		request{token: f.token(organizerCaller)}), http.StatusOK)
+	return id
 }
 
 // freshEssay is a new participant's essay in the open essay contest.

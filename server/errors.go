@@ -135,7 +135,7 @@ func isOutage(err error) bool {
 		// 57P: operator intervention (shutdown), 40001/40P01 retried
 		// serialization failures that still failed.
 		cls := string(pqErr.Code)[:2]
-		return cls == "08" || cls == "53" || cls == "57"
+		return cls == "08" || cls == "40" || cls == "53" || cls == "57"
 	}
 	return false
 }

@@ -10,9 +10,6 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
-
-	"lawcontest/account"
-	"lawcontest/audit"
 )
 
 // xssPayload is text that runs script wherever it is inserted as HTML
@@ -56,7 +53,8 @@ func TestBrowserShowsXSSPayloadsAsText(t *testing.T) {
 	q := newQuizEnv(t)
 	ctx := context.Background()
 	q.bank.setQuestionTexts(xssPayload("qtext"), shortXSS("qopt"), xssPayload("qexpl"))
-	if _, err := q.app.accounts.UpsertUnit(ctx, unitNamed("Trường XSS "+xssPayload("unit"))); err != nil {
+	unit, err := q.app.accounts.UpsertUnit(ctx, unitNamed("Trường XSS "+xssPayload("unit")))
+	if err != nil {
 		t.Fatal(err)
 	}
 	q.expect(q.do("PATCH", "/api/v1/admin/contests/"+q.contest, map[string]string{
@@ -69,20 +67,16 @@ func TestBrowserShowsXSSPayloadsAsText(t *testing.T) {
 	// registration form (which refuses '<'): an import, an old database.
 	phone := newPhone()
 	q.expect(q.do("POST", "/api/v1/participants", registration(phone), request{}), http.StatusCreated)
-	if _, err := q.db.Exec(`UPDATE users SET full_name = $2, display_name = $2 WHERE phone = $1`, phone, shortXSS("pname")); err != nil {
+	if _, err := q.db.Exec(`UPDATE users SET full_name = $2, display_name = $2, unit_id = $3 WHERE phone = $1`, phone, shortXSS("pname"), unit); err != nil {
 		t.Fatal(err)
 	}
 	ptok := q.login(phone, "mat-khau-an-toan")
 	var a, done attemptBody
 	q.expect(q.do("POST", "/api/v1/rounds/"+closed+"/attempts", nil, request{token: ptok}), http.StatusCreated).decode(t, &done)
 	q.expect(q.do("POST", "/api/v1/attempts/"+done.Attempt.ID+"/submit", map[string]any{"answers": map[string]string{}}, request{token: ptok}), http.StatusOK)
-	org, err := q.app.accounts.FindStaff(ctx, "btc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := q.app.contests.CloseNow(ctx, actorFor(org), mustInt(t, closed)); err != nil {
-		t.Fatal(err)
-	}
+	// Closed and published: the results list shows the unit.
+	q.expect(q.do("POST", "/api/v1/admin/rounds/"+closed+"/close", nil, request{token: q.org}), http.StatusOK)
+	q.expect(q.do("POST", "/api/v1/admin/rounds/"+closed+"/publish", nil, request{token: q.org}), http.StatusOK)
 	q.expect(q.do("POST", "/api/v1/rounds/"+round+"/attempts", nil, request{token: ptok}), http.StatusCreated).decode(t, &a)
 
 	// A staff member whose display name an admin typed.
@@ -142,6 +136,8 @@ func TestBrowserShowsXSSPayloadsAsText(t *testing.T) {
 		{otok, "/admin/contests", []string{"ctitle"}, nil},
 		{otok, "/admin/contests/" + q.contest, []string{"ctitle", "rtitle"}, nil},
 		{otok, "/admin/rounds/" + round, []string{"rtitle", "pred"}, nil},
+		{"", "/rounds/" + closed + "/results", []string{"unit"}, nil},
+		{otok, "/admin/contests/" + q.contest + "/units", []string{"unit"}, nil},
 		{otok, "/admin/questions", []string{"bqtext"}, nil},
 		{otok, "/admin/questions/" + bq.Question.ID + "/edit", []string{"bqtext", "bqopt", "bqexpl"}, nil},
 		{jtok, "/judge", []string{"etitle"}, nil},
@@ -195,6 +191,3 @@ func TestBrowserShowsXSSPayloadsAsText(t *testing.T) {
 		}
 	}
 }
-
-// actorFor is u as an audit actor.
-func actorFor(u *account.User) audit.Actor { return audit.Actor{ID: u.ID, Role: u.Role} }
