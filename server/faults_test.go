@@ -278,6 +278,7 @@ type faultEnv struct {
 	autosaves  map[[2]string]string // (attempt, question) -> last option acknowledged
 	nAutosaves int
 	submits    map[string]submitBody // attempt -> the acknowledged result
+	predicted  map[string]int        // attempt -> the last prediction acknowledged
 	attempts   map[string]bool
 	failures   []string
 	acked      atomic.Int64 // acknowledged writes so far, for timing faults
@@ -295,7 +296,7 @@ func (fc *faultCluster) newFaultEnv(t *testing.T, name string, people int) (*fau
 	t.Helper()
 	fc.redisDB++
 	fe := &faultEnv{t: t, fc: fc, name: name, redisDB: fc.redisDB, autosaves: map[[2]string]string{},
-		submits: map[string]submitBody{}, attempts: map[string]bool{}}
+		submits: map[string]submitBody{}, predicted: map[string]int{}, attempts: map[string]bool{}}
 	a := fc.start(t, "a", name, fe.redisDB, "ANSWER_GRACE=1s")
 	db, err := sqlx.Open("postgres", fc.pg.URL(name))
 	if err != nil {
@@ -443,6 +444,17 @@ func (fe *faultEnv) take(c *faultClient, p faultPerson, round string, submit boo
 			return
 		}
 	}
+	guess := rng.IntN(1000)
+	think()
+	res, err = c.do("PUT", "/api/v1/attempts/"+id+"/prediction", p.token, jsonBody(map[string]int{"prediction": guess}), "")
+	if err != nil || res.status != http.StatusNoContent {
+		fe.fail("prediction %s: %v %d %s", id, err, res.status, res.body)
+		return
+	}
+	fe.mu.Lock()
+	fe.predicted[id] = guess
+	fe.mu.Unlock()
+	fe.acked.Add(1)
 	if !submit {
 		return
 	}
@@ -464,7 +476,7 @@ func (fe *faultEnv) take(c *faultClient, p faultPerson, round string, submit boo
 // done. during runs beside it once a share of the writes is acknowledged.
 func (fe *faultEnv) load(c *faultClient, round string, submit bool, share float64, during func()) {
 	fe.t.Helper()
-	per := 6 + 3
+	per := 6 + 3 + 1
 	if submit {
 		per++
 	}
@@ -514,6 +526,14 @@ func (fe *faultEnv) verify(c *faultClient) {
 		}
 		checked++
 	}
+	for id, want := range fe.predicted {
+		var got int
+		if err := fe.db.Get(&got, `SELECT prediction FROM attempts WHERE id = $1`, id); err != nil || got != want {
+			lost++
+			t.Errorf("acknowledged prediction %d of %s not in Postgres: %d %v", want, id, got, err)
+		}
+		checked++
+	}
 	for id, s := range fe.submits {
 		var row struct {
 			Status  string `db:"status"`
@@ -541,9 +561,9 @@ func (fe *faultEnv) verify(c *faultClient) {
 	if c.badShape.Load() > 0 {
 		t.Errorf("%d 503 answers without the error shape or Retry-After", c.badShape.Load())
 	}
-	t.Logf("%s: %d tries (%d without an answer, %d answered 503, slowest %v); acknowledged writes checked %d (%d autosaves, last values of %d answers, %d submits); lost %d; finalized twice %d",
+	t.Logf("%s: %d tries (%d without an answer, %d answered 503, slowest %v); acknowledged writes checked %d (%d autosaves: last values of %d answers and %d predictions; %d submits); lost %d; finalized twice %d",
 		fe.name, c.requests.Load(), c.connRetries.Load(), c.unavailable.Load(), time.Duration(c.maxLatency.Load()).Round(time.Millisecond),
-		checked, fe.nAutosaves, len(fe.autosaves), len(fe.submits), lost, double)
+		checked, fe.nAutosaves+len(fe.predicted), len(fe.autosaves), len(fe.predicted), len(fe.submits), lost, double)
 }
 
 // checkBoard waits (up to 30 s) until the live board of the round, as the
