@@ -106,6 +106,13 @@ func (r Registration) validate(now time.Time) (validRegistration, error) {
 	return v, f.Err()
 }
 
+// Check validates r as Register would, without storing anything: for
+// tests and fuzzing of the registration body.
+func (r Registration) Check(now time.Time) error {
+	_, err := r.validate(now)
+	return err
+}
+
 func checkPassword(p string) string {
 	n := len([]rune(p))
 	switch {

@@ -96,9 +96,9 @@ type quizEnv struct {
 	contest string
 }
 
-func newQuizEnv(t *testing.T) *quizEnv {
+func newQuizEnv(t *testing.T, opts ...envOption) *quizEnv {
 	t.Helper()
-	e := newTestEnv(t)
+	e := newTestEnv(t, opts...)
 	bank := newTestBank()
 	e.app.contests = contest.New(e.db, bank, nil, e.clock, contest.Options{Grace: e.cfg.AnswerGrace, Logger: e.app.log})
 	q := &quizEnv{testEnv: e, bank: bank, org: e.staff("organizer", "btc")}

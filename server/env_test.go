@@ -104,6 +104,12 @@ type request struct {
 
 func (e *testEnv) do(method, path string, body any, r request) *testResponse {
 	e.t.Helper()
+	return e.doAt(e.srv.URL, method, path, body, r)
+}
+
+// doAt is do against another server (a second instance) at base.
+func (e *testEnv) doAt(base, method, path string, body any, r request) *testResponse {
+	e.t.Helper()
 	var rd io.Reader
 	ctype := "application/json"
 	switch {
@@ -119,7 +125,7 @@ func (e *testEnv) do(method, path string, body any, r request) *testResponse {
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	req, err := http.NewRequest(method, base+path, rd)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -21,6 +21,17 @@ var (
 	ruleRegisterIP    = ratelimit.Rule{Name: "register-ip", Limit: 300, Window: 10 * time.Minute}
 )
 
+// Per-participant budgets of the quiz routes (set in the route table with
+// perUser). A person starts or resumes a few times a minute and autosaves
+// at most a few times a second; a phone coming back online replays up to a
+// whole paper (100 answers) at once. These leave room for all of that and
+// stop a script hammering one account.
+var (
+	ruleStart    = ratelimit.Rule{Name: "start", Limit: 30, Window: time.Minute}
+	ruleAutosave = ratelimit.Rule{Name: "autosave", Limit: 600, Window: time.Minute}
+	ruleSubmit   = ratelimit.Rule{Name: "submit", Limit: 30, Window: time.Minute}
+)
+
 // participantView is a participant's own data, as sent to them.
 type participantView struct {
 	ID          string  `json:"id"`

@@ -17,6 +17,7 @@ import (
 
 	"lawcontest/account"
 	"lawcontest/apperr"
+	"lawcontest/server/ratelimit"
 )
 
 const (
@@ -100,6 +101,23 @@ func (a *App) shedLoad(next echo.HandlerFunc) echo.HandlerFunc {
 		default:
 			a.metrics.shed.Inc()
 			return unavailable(time.Second)
+		}
+	}
+}
+
+// limitPerUser spends one unit of the signed-in caller's budget under rule
+// per request and answers 429 with Retry-After once it is spent. The count
+// lives in Redis, so the budget holds across every instance; when Redis
+// does not answer the request goes through (the limiter fails open).
+func (a *App) limitPerUser(rule ratelimit.Rule) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if s := sessionOf(c); s != nil {
+				if ok, wait := a.limiter.Allow(c.Request().Context(), rule, idString(s.User.ID)); !ok {
+					return rateLimited(wait)
+				}
+			}
+			return next(c)
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+
+	"lawcontest/server/ratelimit"
 )
 
 // route is one line of the route table: who may call what.
@@ -15,6 +17,8 @@ type route struct {
 	handler echo.HandlerFunc
 	// maxBody overrides defaultMaxBody for routes that take files or essays.
 	maxBody int64
+	// perUser is a rate limit per signed-in caller (429 once spent).
+	perUser *ratelimit.Rule
 	// bare routes (health, metrics, static files) skip the session lookup,
 	// CSRF check and load shedding: they must answer even under overload.
 	bare bool
@@ -70,11 +74,11 @@ func (a *App) routes() []route {
 		{method: http.MethodPost, path: "/api/v1/admin/contests/:id/rounds", access: organizer, handler: a.createRound},
 		{method: http.MethodGet, path: "/api/v1/admin/rounds/:id", access: organizer, handler: a.adminGetRound},
 		{method: http.MethodPatch, path: "/api/v1/admin/rounds/:id", access: organizer, handler: a.updateRound},
-		{method: http.MethodPost, path: "/api/v1/rounds/:id/attempts", access: participant, handler: a.startAttempt},
+		{method: http.MethodPost, path: "/api/v1/rounds/:id/attempts", access: participant, handler: a.startAttempt, perUser: &ruleStart},
 		{method: http.MethodGet, path: "/api/v1/attempts/:id", access: participant, handler: a.getAttempt},
-		{method: http.MethodPut, path: "/api/v1/attempts/:id/answers/:question_id", access: participant, handler: a.saveAnswer},
-		{method: http.MethodPut, path: "/api/v1/attempts/:id/prediction", access: participant, handler: a.savePrediction},
-		{method: http.MethodPost, path: "/api/v1/attempts/:id/submit", access: participant, handler: a.submitAttempt},
+		{method: http.MethodPut, path: "/api/v1/attempts/:id/answers/:question_id", access: participant, handler: a.saveAnswer, perUser: &ruleAutosave},
+		{method: http.MethodPut, path: "/api/v1/attempts/:id/prediction", access: participant, handler: a.savePrediction, perUser: &ruleAutosave},
+		{method: http.MethodPost, path: "/api/v1/attempts/:id/submit", access: participant, handler: a.submitAttempt, perUser: &ruleSubmit},
 		{method: http.MethodGet, path: "/api/v1/attempts/:id/review", access: participant, handler: a.reviewAttempt},
 		{method: http.MethodGet, path: "/api/v1/me/attempts", access: participant, handler: a.myAttempts},
 		{method: http.MethodGet, path: "/contests/:id", access: public, handler: a.contestPage},
@@ -170,6 +174,9 @@ func (a *App) newEcho() *echo.Echo {
 				maxBody = defaultMaxBody
 			}
 			mw = append(mw, a.shedLoad, limitBody(maxBody), a.loadSession, a.checkCSRF, require(r.access))
+			if r.perUser != nil {
+				mw = append(mw, a.limitPerUser(*r.perUser))
+			}
 		}
 		e.Add(r.method, r.path, r.handler, mw...)
 	}
