@@ -67,7 +67,9 @@ func (s *Store) Lookup(ctx context.Context, token string, p SessionPolicy) (*Ses
 		LastSeen  time.Time `db:"last_seen_at"`
 		ExpiresAt time.Time `db:"expires_at"`
 	}
-	err := s.db.GetContext(ctx, &row, `
+	// Every request runs this: prepared, so Postgres plans it once per
+	// connection rather than on each call (see pgstmt).
+	err := s.stmts.Get(ctx, &row, `
 		SELECT u.id, u.role, u.phone, u.username, u.full_name, u.display_name, u.birth_date, u.citizen_id,
 			u.email, u.unit_id, u.category, u.disabled_at, u.created_at, s.last_seen_at, s.expires_at
 		FROM sessions s JOIN users u ON u.id = s.user_id
@@ -85,7 +87,7 @@ func (s *Store) Lookup(ctx context.Context, token string, p SessionPolicy) (*Ses
 		return nil, apperr.New(apperr.Unauthenticated, "session.expired")
 	}
 	if now.Sub(row.LastSeen) >= p.TouchEvery {
-		if _, err := s.db.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1`, hash, now); err != nil {
+		if _, err := s.stmts.Exec(ctx, `UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1`, hash, now); err != nil {
 			return nil, err
 		}
 	}

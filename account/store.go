@@ -12,19 +12,21 @@ import (
 
 	"lawcontest/apperr"
 	"lawcontest/clock"
+	"lawcontest/pgstmt"
 	"lawcontest/vntext"
 )
 
 // Store owns the SQL of users and units.
 type Store struct {
 	db     *sqlx.DB
+	stmts  *pgstmt.Cache
 	clock  clock.Clock
 	hasher *Hasher
 }
 
 // NewStore returns a Store.
 func NewStore(db *sqlx.DB, clk clock.Clock, hasher *Hasher) *Store {
-	return &Store{db: db, clock: clk, hasher: hasher}
+	return &Store{db: db, stmts: pgstmt.New(db), clock: clk, hasher: hasher}
 }
 
 const userColumns = `id, role, phone, username, full_name, display_name, birth_date, citizen_id,

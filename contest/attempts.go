@@ -193,17 +193,19 @@ func (s *Service) ownAttempt(ctx context.Context, id, participantID int64) (atte
 }
 
 // SaveAnswer autosaves one answer: committed in Postgres before it returns
-// nil. Idempotent; accepted until the deadline plus the grace.
+// nil (in a group with the autosaves that came at the same time, see
+// groupCommit). Idempotent; accepted until the deadline plus the grace.
 func (s *Service) SaveAnswer(ctx context.Context, attemptID, participantID, questionID int64, optionID string) error {
 	if optionID == "" || len(optionID) > maxOptionIDLen {
 		return apperr.Field("option_id", "attempt.option_invalid")
 	}
 	now := s.now()
-	res, err := s.st.saveAnswer(ctx, attemptID, participantID, questionID, optionID, now, now.Add(-s.grace))
-	if err != nil {
+	it := &answerSave{attemptID: attemptID, participantID: participantID, questionID: questionID, optionID: optionID,
+		now: now, cutoff: now.Add(-s.grace)}
+	if err := s.saves.save(ctx, it); err != nil {
 		return err
 	}
-	return res.err()
+	return it.res.err()
 }
 
 // maxOptionIDLen bounds an option id from outside before it reaches SQL.

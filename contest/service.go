@@ -26,6 +26,7 @@ import (
 	"lawcontest/audit"
 	"lawcontest/clock"
 	"lawcontest/contest/leaderboard"
+	"lawcontest/pgstmt"
 	"lawcontest/questions"
 )
 
@@ -60,6 +61,11 @@ type Options struct {
 	Grace time.Duration
 	// Logger receives what cannot be returned (a board that failed).
 	Logger *slog.Logger
+	// AutosaveGroup bounds how many autosaves are committed in one
+	// transaction (default 256), and AutosaveCommitters how many such
+	// transactions run at once (default 2).
+	AutosaveGroup      int
+	AutosaveCommitters int
 }
 
 // DefaultGrace is the network grace after a deadline.
@@ -73,6 +79,7 @@ type Service struct {
 	clock clock.Clock
 	grace time.Duration
 	log   *slog.Logger
+	saves *groupCommit
 }
 
 // New returns a Service over db. board may be nil (no live board).
@@ -83,7 +90,15 @@ func New(db *sqlx.DB, bank Bank, board Board, clk clock.Clock, opt Options) *Ser
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	return &Service{st: store{db: db}, bank: bank, board: board, clock: clk, grace: opt.Grace, log: opt.Logger}
+	if opt.AutosaveGroup <= 0 {
+		opt.AutosaveGroup = 256
+	}
+	if opt.AutosaveCommitters <= 0 {
+		opt.AutosaveCommitters = 2
+	}
+	st := store{db: db, stmts: pgstmt.New(db)}
+	return &Service{st: st, bank: bank, board: board, clock: clk, grace: opt.Grace, log: opt.Logger,
+		saves: newGroupCommit(opt.AutosaveGroup, opt.AutosaveCommitters, st.saveAnswerGroup)}
 }
 
 // now is the service's clock truncated to the millisecond: every time an

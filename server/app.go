@@ -69,6 +69,8 @@ type App struct {
 	boards     *leaderboard.Public
 	// overviewCache spares the live page of a large round (results_pages.go)
 	overviewCache overviews
+	// boardBodies keeps encoded board pages (board_bodies.go)
+	boardBodies bodyCache
 
 	// questions is the question bank (authoring, import/export, draws).
 	questions *questions.Bank
@@ -236,6 +238,16 @@ func (a *App) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	a.log.Info("serving", "addr", a.cfg.ListenAddr)
+	if a.cfg.PprofAddr != "" {
+		ps := &http.Server{Addr: a.cfg.PprofAddr, Handler: pprofHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := ps.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				a.log.Error("pprof listener failed", "addr", a.cfg.PprofAddr, "err", err)
+			}
+		}()
+		defer ps.Close()
+		a.log.Info("profiler listening", "addr", a.cfg.PprofAddr)
+	}
 	select {
 	case err := <-errc:
 		return err

@@ -24,6 +24,7 @@ type Config struct {
 	AnswerGrace         time.Duration // ANSWER_GRACE: network grace after a deadline
 	MaxInFlight         int           // MAX_IN_FLIGHT: concurrent requests before shedding load
 	LogLevel            string        // LOG_LEVEL: debug, info, warn, error
+	PprofAddr           string        // PPROF_ADDR: loopback address for Go's profiler; empty (default): off
 }
 
 // DefaultDatabaseURL and DefaultRedisURL work on a developer's machine.
@@ -72,6 +73,13 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.AnswerGrace, err = durVar(getenv, "ANSWER_GRACE", 5*time.Second); err != nil {
 		return c, err
+	}
+	if c.PprofAddr = strings.TrimSpace(getenv("PPROF_ADDR")); c.PprofAddr != "" {
+		// The profiler shows the process's insides: never on a public address.
+		host, _, e := net.SplitHostPort(c.PprofAddr)
+		if ip := net.ParseIP(host); e != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+			return c, fmt.Errorf("PPROF_ADDR: want a loopback host:port such as 127.0.0.1:6060, got %q", c.PprofAddr)
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

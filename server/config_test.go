@@ -15,6 +15,7 @@ func TestConfigNamesTheBadVariable(t *testing.T) {
 		"SECURE_COOKIES":     "maybe",
 		"STAFF_IDLE_TIMEOUT": "2 hours",
 		"LOG_LEVEL":          "loud",
+		"PPROF_ADDR":         "0.0.0.0:6060",
 	}
 	for name, value := range bad {
 		_, err := ConfigFromEnv(func(k string) string {

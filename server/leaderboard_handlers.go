@@ -1,7 +1,9 @@
 package server
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -75,13 +77,20 @@ func (a *App) roundLeaderboard(c echo.Context) error {
 	if match := c.Request().Header.Get("If-None-Match"); match != "" && match == p.ETag {
 		return c.NoContent(http.StatusNotModified)
 	}
-	out := boardJSON{Entries: make([]boardEntryJSON, len(p.Lines)), Total: p.Total, AsOf: p.AsOf.UTC(),
-		Frozen: p.Frozen, FreezeAt: p.FreezeAt}
-	for i, l := range p.Lines {
-		out.Entries[i] = boardEntryJSON{Rank: l.Position, DisplayName: l.DisplayName, Unit: l.Unit,
-			Score: l.Score, DurationMS: l.DurationMS}
+	key := fmt.Sprintf("%d/%d/%d/%d/%d/%v/%s", id, unit, limit, offset, p.AsOf.UnixNano(), p.FreezeAt, p.ETag)
+	body, err := a.boardBodies.get(key, func() ([]byte, error) {
+		out := boardJSON{Entries: make([]boardEntryJSON, len(p.Lines)), Total: p.Total, AsOf: p.AsOf.UTC(),
+			Frozen: p.Frozen, FreezeAt: p.FreezeAt}
+		for i, l := range p.Lines {
+			out.Entries[i] = boardEntryJSON{Rank: l.Position, DisplayName: l.DisplayName, Unit: l.Unit,
+				Score: l.Score, DurationMS: l.DurationMS}
+		}
+		return json.Marshal(out)
+	})
+	if err != nil {
+		return err
 	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSONBlob(http.StatusOK, body)
 }
 
 // myLeaderboard is a participant's own line: GET

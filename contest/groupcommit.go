@@ -1,0 +1,137 @@
+package contest
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Autosaves are committed in groups. Every acknowledged autosave must be
+// committed in Postgres, and a commit costs a WAL flush: one transaction
+// per autosave makes the disk's flush rate the ceiling of the whole
+// contest (the load test measured autosaves at a fraction of the raw
+// single-row INSERT rate, waiting on WALWrite). So autosaves that arrive
+// while earlier ones are being committed wait and are then committed
+// together, in one statement, each still acknowledged only after that
+// commit. There is no fixed batching delay: when Postgres keeps up, a
+// group is the one autosave that came; the busier it gets, the larger the
+// groups, which is when they pay.
+
+// answerSave is one autosave waiting for its group's commit.
+type answerSave struct {
+	attemptID, participantID, questionID int64
+	optionID                             string
+	now, cutoff                          time.Time
+
+	res saveResult
+}
+
+type saveKey struct{ attempt, question int64 }
+
+// saveGroup is a set of autosaves committed together. Two saves of the
+// same question of an attempt never share a group (one statement cannot
+// upsert a row twice); the later one goes to the next group.
+type saveGroup struct {
+	items []*answerSave
+	keys  map[saveKey]struct{}
+	err   error
+	done  chan struct{}
+}
+
+// groupCommit queues autosaves into groups and commits up to maxRunning
+// groups at once, in arrival order.
+type groupCommit struct {
+	commit     func(ctx context.Context, items []*answerSave) error
+	maxGroup   int
+	maxRunning int
+
+	mu      sync.Mutex
+	queue   []*saveGroup
+	running int
+}
+
+func newGroupCommit(maxGroup, maxRunning int, commit func(context.Context, []*answerSave) error) *groupCommit {
+	return &groupCommit{commit: commit, maxGroup: maxGroup, maxRunning: maxRunning}
+}
+
+// save queues it and returns once its group is committed (or failed), or
+// when ctx ends: then the save may or may not be committed, and the
+// caller does not acknowledge it.
+func (g *groupCommit) save(ctx context.Context, it *answerSave) error {
+	k := saveKey{it.attemptID, it.questionID}
+	g.mu.Lock()
+	var grp *saveGroup
+	if n := len(g.queue); n > 0 {
+		last := g.queue[n-1]
+		if _, dup := last.keys[k]; !dup && len(last.items) < g.maxGroup {
+			grp = last
+		}
+	}
+	if grp == nil {
+		grp = &saveGroup{keys: map[saveKey]struct{}{}, done: make(chan struct{})}
+		g.queue = append(g.queue, grp)
+	}
+	grp.items = append(grp.items, it)
+	grp.keys[k] = struct{}{}
+	next := g.takeLocked()
+	g.mu.Unlock()
+	if next != nil {
+		// The group is committed on behalf of everyone in it, so one
+		// caller giving up does not cancel the others' commit.
+		go g.run(context.WithoutCancel(ctx), next)
+	}
+	select {
+	case <-grp.done:
+		return grp.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// takeLocked pops the next group to commit when fewer than maxRunning are
+// being committed.
+func (g *groupCommit) takeLocked() *saveGroup {
+	if g.running >= g.maxRunning || len(g.queue) == 0 {
+		return nil
+	}
+	grp := g.queue[0]
+	g.queue[0] = nil
+	g.queue = g.queue[1:]
+	g.running++
+	return grp
+}
+
+// run commits one group, then hands the next waiting group, if any, to a
+// goroutine of its own.
+func (g *groupCommit) run(ctx context.Context, grp *saveGroup) {
+	// Sorted, so that concurrent groups and other transactions lock
+	// attempts and answer rows in one order and cannot deadlock.
+	slices.SortFunc(grp.items, func(a, b *answerSave) int {
+		if a.attemptID != b.attemptID {
+			return compareInt64(a.attemptID, b.attemptID)
+		}
+		return compareInt64(a.questionID, b.questionID)
+	})
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	grp.err = g.commit(cctx, grp.items)
+	cancel()
+	close(grp.done)
+	g.mu.Lock()
+	g.running--
+	next := g.takeLocked()
+	g.mu.Unlock()
+	if next != nil {
+		go g.run(ctx, next)
+	}
+}
+
+func compareInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,206 @@
+package contest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"lawcontest/apperr"
+)
+
+// One group of autosaves committed by one statement gives each its own
+// result: the valid ones are stored, every refused one is refused for its
+// own reason and changes nothing.
+func TestAutosaveGroupResultsPerItem(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.round(roundInput(1))
+	p1, p2, p3 := e.participant(), e.participant(), e.participant()
+	v1, v2, v3 := e.start(r.ID, p1), e.start(r.ID, p2), e.start(r.ID, p3)
+	if _, err := e.svc.Submit(e.ctx, v3.ID, p3, SubmitInput{}); err != nil {
+		t.Fatal(err)
+	}
+	now := e.svc.now()
+	cutoff := now.Add(-e.svc.grace)
+	q0, q1 := v1.Questions[0], v1.Questions[1]
+	items := []*answerSave{
+		{attemptID: v1.ID, participantID: p1, questionID: q0.ID, optionID: q0.Options[1].ID},                           // stored
+		{attemptID: v1.ID, participantID: p1, questionID: q1.ID, optionID: q0.Options[0].ID},                           // another question's option
+		{attemptID: v1.ID, participantID: p1, questionID: 999_999, optionID: q0.Options[0].ID},                         // not in the paper
+		{attemptID: v2.ID, participantID: p1, questionID: v2.Questions[0].ID, optionID: v2.Questions[0].Options[0].ID}, // someone else's
+		{attemptID: v2.ID, participantID: p2, questionID: v2.Questions[2].ID, optionID: v2.Questions[2].Options[3].ID}, // stored
+		{attemptID: v3.ID, participantID: p3, questionID: v3.Questions[0].ID, optionID: v3.Questions[0].Options[0].ID}, // submitted
+		{attemptID: 987_654, participantID: p1, questionID: q0.ID, optionID: q0.Options[0].ID},                         // no such attempt
+	}
+	for _, it := range items {
+		it.now, it.cutoff = now, cutoff
+	}
+	late := &answerSave{attemptID: v2.ID, participantID: p2, questionID: v2.Questions[1].ID,
+		optionID: v2.Questions[1].Options[0].ID, now: now, cutoff: v2.DeadlineAt.Add(time.Millisecond)}
+	items = append(items, late) // past its deadline and grace
+	if err := e.svc.st.saveAnswerGroup(e.ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	want := []apperr.Code{"", apperr.Validation, apperr.Validation, apperr.NotFound, "", apperr.Conflict, apperr.NotFound, apperr.DeadlinePassed}
+	for i, it := range items {
+		err := it.res.err()
+		if want[i] == "" && err != nil || want[i] != "" && !apperr.Is(err, want[i]) {
+			t.Errorf("item %d: got %v, want %q", i, err, want[i])
+		}
+	}
+	var stored []string
+	if err := e.db.Select(&stored, `SELECT attempt_id || ':' || question_id || ':' || option_id FROM attempt_answers ORDER BY 1`); err != nil {
+		t.Fatal(err)
+	}
+	wantStored := []string{
+		fmt.Sprintf("%d:%d:%s", v1.ID, q0.ID, q0.Options[1].ID),
+		fmt.Sprintf("%d:%d:%s", v2.ID, v2.Questions[2].ID, v2.Questions[2].Options[3].ID),
+	}
+	if fmt.Sprint(stored) != fmt.Sprint(sortedStrings(wantStored)) {
+		t.Fatalf("stored %v, want %v", stored, sortedStrings(wantStored))
+	}
+}
+
+func sortedStrings(s []string) []string {
+	out := append([]string(nil), s...)
+	slices.Sort(out)
+	return out
+}
+
+// Many participants autosaving at once, several saves of one question
+// racing each other: every acknowledged save is stored, and the last
+// acknowledged save of a question that nobody raced is what Postgres holds.
+func TestAutosaveConcurrentGroups(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.round(roundInput(1))
+	const people = 12
+	vs := make([]AttemptView, people)
+	owners := make([]int64, people)
+	for i := range vs {
+		owners[i] = e.participant()
+		vs[i] = e.start(r.ID, owners[i])
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, people*64)
+	for i := range vs {
+		v, p := vs[i], owners[i]
+		// Question 0 is saved by three racing requests; the others once
+		// each, in order, by one phone.
+		for k := 0; k < 3; k++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				q := v.Questions[0]
+				errs <- e.svc.SaveAnswer(e.ctx, v.ID, p, q.ID, q.Options[k].ID)
+			}()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, q := range v.Questions[1:] {
+				errs <- e.svc.SaveAnswer(e.ctx, v.ID, p, q.ID, q.Options[2].ID)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, v := range vs {
+		var got map[string]string
+		a, err := e.svc.st.attempt(e.ctx, v.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = a.Answers
+		if len(got) != len(v.Questions) {
+			t.Fatalf("attempt %d: %d answers stored, want %d", i, len(got), len(v.Questions))
+		}
+		for _, q := range v.Questions[1:] {
+			if o := got[fmt.Sprint(q.ID)]; o != q.Options[2].ID {
+				t.Fatalf("attempt %d question %d: stored %q, want %q", i, q.ID, o, q.Options[2].ID)
+			}
+		}
+		racing := v.Questions[0]
+		if o := got[fmt.Sprint(racing.ID)]; o != racing.Options[0].ID && o != racing.Options[1].ID && o != racing.Options[2].ID {
+			t.Fatalf("attempt %d: raced question stored %q", i, o)
+		}
+	}
+}
+
+// Groups form while a commit is in flight, never hold two saves of one
+// question, never exceed their size, and commit in arrival order with at
+// most maxRunning at once.
+func TestGroupCommitForming(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	entered := make(chan int, 10)
+	var (
+		mu      sync.Mutex
+		groups  [][]saveKey
+		running int
+		peak    int
+	)
+	g := newGroupCommit(3, 1, func(ctx context.Context, items []*answerSave) error {
+		mu.Lock()
+		running++
+		peak = max(peak, running)
+		var ks []saveKey
+		for _, it := range items {
+			ks = append(ks, saveKey{it.attemptID, it.questionID})
+		}
+		groups = append(groups, ks)
+		mu.Unlock()
+		entered <- len(items)
+		<-release
+		mu.Lock()
+		running--
+		mu.Unlock()
+		return nil
+	})
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	save := func(a, q int64) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := g.save(ctx, &answerSave{attemptID: a, questionID: q}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	save(1, 1)
+	<-entered // the first group is being committed alone
+	queued := func() int {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		n := 0
+		for _, grp := range g.queue {
+			n += len(grp.items)
+		}
+		return n
+	}
+	// Queued one at a time so the order is known.
+	for i, k := range []saveKey{{2, 1}, {2, 2}, {2, 1}, {3, 1}, {4, 1}} {
+		save(k.attempt, k.question)
+		for queued() != i+1 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	close(release)
+	wg.Wait()
+	want := "[[{1 1}] [{2 1} {2 2}] [{2 1} {3 1} {4 1}]]"
+	if got := fmt.Sprint(groups); got != want {
+		t.Fatalf("groups %s, want %s", got, want)
+	}
+	if peak != 1 {
+		t.Fatalf("%d groups committed at once, want at most 1", peak)
+	}
+}

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// client speaks the JSON API of one server as phones do: Bearer tokens,
+// JSON bodies, 503 + Retry-After honoured by the caller.
+type client struct {
+	base  string
+	http  *http.Client
+	stats *stats
+}
+
+// newClient refuses any address but the loopback: a load test here never
+// sends traffic anywhere else.
+func newClient(base string, maxConns int, st *stats) (*client, error) {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, fmt.Errorf("-base-url: want http://127.0.0.1:PORT, got %q", base)
+	}
+	if err := loopbackOnly(u.Hostname()); err != nil {
+		return nil, fmt.Errorf("-base-url: %w", err)
+	}
+	tr := &http.Transport{
+		Proxy:               nil,
+		MaxIdleConns:        maxConns,
+		MaxIdleConnsPerHost: maxConns,
+		MaxConnsPerHost:     maxConns,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true, // JSON answers are small; the phone page test measures compression
+	}
+	return &client{base: base, http: &http.Client{Transport: tr, Timeout: 30 * time.Second}, stats: st}, nil
+}
+
+// loopbackOnly refuses a host that is not this machine's loopback.
+func loopbackOnly(host string) error {
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("only loopback addresses (127.0.0.1, ::1, localhost) are allowed, got %q", host)
+	}
+	return nil
+}
+
+// response is an answer read whole.
+type response struct {
+	status     int
+	body       []byte
+	code       string // the API error code, when the answer is an error
+	retryAfter time.Duration
+}
+
+// failure is how the report names a response that is not the expected
+// status: "409 deadline_passed", "503 unavailable", "net".
+func (r *response) failure(want ...int) string {
+	for _, w := range want {
+		if r.status == w {
+			return ""
+		}
+	}
+	if r.status == 0 {
+		return "net"
+	}
+	if r.code != "" {
+		return strconv.Itoa(r.status) + " " + r.code
+	}
+	return strconv.Itoa(r.status)
+}
+
+// do sends one request and records it under endpoint when endpoint is not
+// empty. err is set only when no HTTP answer came back (the request may or
+// may not have reached the server).
+func (c *client) do(ctx context.Context, endpoint, method, path, token string, body any, want ...int) (*response, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return c.send(req, endpoint, token, want)
+}
+
+func (c *client) send(req *http.Request, endpoint, token string, want []int) (*response, error) {
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	start := time.Now()
+	res, err := c.http.Do(req)
+	if err != nil {
+		if endpoint != "" && req.Context().Err() == nil {
+			c.stats.observe(endpoint, time.Since(start), "net")
+		}
+		return &response{}, err
+	}
+	b, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	elapsed := time.Since(start)
+	if err != nil {
+		if endpoint != "" && req.Context().Err() == nil {
+			c.stats.observe(endpoint, elapsed, "net")
+		}
+		return &response{}, err
+	}
+	r := &response{status: res.StatusCode, body: b}
+	if res.StatusCode >= 400 {
+		var e struct {
+			Error struct {
+				Code string `json:"code"`
+			} `json:"error"`
+		}
+		if json.Unmarshal(b, &e) == nil {
+			r.code = e.Error.Code
+		}
+		if s, err := strconv.Atoi(res.Header.Get("Retry-After")); err == nil && s >= 0 {
+			r.retryAfter = time.Duration(s) * time.Second
+		}
+	}
+	if endpoint != "" {
+		c.stats.observe(endpoint, elapsed, r.failure(want...))
+	}
+	return r, nil
+}
+
+// upload sends a multipart form with one file, as the organizer page does.
+func (c *client) upload(ctx context.Context, path, token, field, filename string, content []byte) (*response, error) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, err := mw.CreateFormFile(field, filename)
+	if err != nil {
+		return nil, err
+	}
+	fw.Write(content)
+	if err := mw.Close(); err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, &buf)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	return c.send(req, "", token, nil)
+}
+
+// must sends a setup call and turns an unexpected answer into an error.
+func (c *client) must(ctx context.Context, what, endpoint, method, path, token string, body any, want ...int) (*response, error) {
+	r, err := c.do(ctx, endpoint, method, path, token, body, want...)
+	return expect(r, err, what, want...)
+}
+
+// expect turns an unexpected answer of a setup call into an error.
+func expect(r *response, err error, what string, want ...int) (*response, error) {
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if r.failure(want...) != "" {
+		return nil, fmt.Errorf("%s: HTTP %d: %s", what, r.status, truncate(r.body, 300))
+	}
+	return r, nil
+}
+
+func truncate(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "..."
+	}
+	return string(b)
+}

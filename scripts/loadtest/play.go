@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// play runs the opening burst, then the open or closed model for
+// o.Duration, then lets those still playing finish (without thinking) for
+// up to o.Drain before cutting them off.
+func play(ctx context.Context, r *runner, pool []vpAccount, opensAt time.Time, rep *Report, st *stats) error {
+	o := r.o
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var next atomic.Int64
+	take := func() (vpAccount, bool) {
+		i := next.Add(1) - 1
+		if i >= int64(len(pool)) {
+			return vpAccount{}, false
+		}
+		return pool[i], true
+	}
+	var (
+		wg     sync.WaitGroup
+		active atomic.Int64
+	)
+	r.active = &active
+	launch := func(acct vpAccount, endpoint string, started func()) {
+		wg.Add(1)
+		active.Add(1)
+		go func() {
+			defer wg.Done()
+			defer active.Add(-1)
+			r.participant(ctx, acct, endpoint, started)
+		}()
+	}
+
+	// Phones waiting on the page press "start" as the round opens.
+	if !sleep(ctx, time.Until(opensAt)+20*time.Millisecond, nil) {
+		return ctx.Err()
+	}
+	start := time.Now()
+	if o.Burst > 0 {
+		var (
+			started sync.WaitGroup
+			last    atomic.Int64
+		)
+		for i := 0; i < o.Burst; i++ {
+			acct, ok := take()
+			if !ok {
+				break
+			}
+			started.Add(1)
+			launch(acct, "start_burst", func() {
+				last.Store(int64(time.Since(start)))
+				started.Done()
+			})
+		}
+		started.Wait()
+		n := st.endpoint("start_burst")
+		rep.Burst = burstFigures{Starts: int(n.ok.Load()), Span: time.Duration(last.Load()), P99: n.lat.quantile(.99)}
+		if rep.Burst.Span > 0 {
+			rep.Burst.PerSec = float64(rep.Burst.Starts) / rep.Burst.Span.Seconds()
+		}
+		n.mu.Lock()
+		rep.Burst.Shed503 = n.errors["503 unavailable"]
+		n.mu.Unlock()
+	}
+
+	end := time.Now().Add(o.Duration)
+	switch o.Model {
+	case "open":
+		// Arrivals follow a Poisson process at o.Rate: a slow server does
+		// not slow them down.
+		at := time.Now()
+		for {
+			at = at.Add(time.Duration(rand.ExpFloat64() / o.Rate * float64(time.Second)))
+			if at.After(end) {
+				break
+			}
+			if !sleep(ctx, time.Until(at), nil) {
+				break
+			}
+			if active.Load() >= int64(o.MaxActive) {
+				rep.Dropped++
+				continue
+			}
+			acct, ok := take()
+			if !ok {
+				rep.Dropped++
+				continue
+			}
+			launch(acct, "start", nil)
+		}
+	case "closed":
+		var users sync.WaitGroup
+		for u := 0; u < o.Users; u++ {
+			users.Add(1)
+			go func() {
+				defer users.Done()
+				for time.Now().Before(end) && ctx.Err() == nil {
+					acct, ok := take()
+					if !ok {
+						return
+					}
+					active.Add(1)
+					r.participant(ctx, acct, "start", nil)
+					active.Add(-1)
+				}
+			}()
+		}
+		users.Wait()
+	}
+	sleep(ctx, time.Until(end), nil)
+	close(r.hurry)
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(o.Drain):
+		cancel()
+		<-done
+	case <-ctx.Done():
+		<-done
+	}
+	rep.Window = time.Since(start)
+	return nil
+}
+
+// rssSampler reads a process's resident memory twice a second and keeps
+// the peak, with the number of attempts in progress at that moment.
+type rssSampler struct {
+	stopc    chan struct{}
+	done     chan struct{}
+	peak     atomic.Int64
+	atActive atomic.Int64
+	active   func() int64
+}
+
+func (s *rssSampler) start(pid int, active func() int64) {
+	s.stopc, s.done, s.active = make(chan struct{}), make(chan struct{}), active
+	go func() {
+		defer close(s.done)
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if v, err := readRSS(pid); err == nil && v > s.peak.Load() {
+				s.peak.Store(v)
+				s.atActive.Store(s.active())
+			}
+			select {
+			case <-s.stopc:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
+
+func (s *rssSampler) stop() (int64, int64) {
+	close(s.stopc)
+	<-s.done
+	return s.peak.Load(), s.atActive.Load()
+}
+
+func readRSS(pid int) (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, fmt.Errorf("no VmRSS for pid %d", pid)
+}

@@ -1,0 +1,79 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"lawcontest/account"
+)
+
+// Past MAX_IN_FLIGHT the server answers 503 unavailable at once with a
+// Retry-After of 1 to 4 seconds (spread, so a shed burst does not come
+// back all at once), rather than letting requests queue until they time
+// out; health checks still answer; the requests in flight finish.
+func TestShedsLoadPastMaxInFlight(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, func(c *Config, _ *Deps) { c.MaxInFlight = 10 })
+	tok, _ := e.participant()
+
+	// Requests in flight are held on the session row: a minute later every
+	// request touches last_seen_at, which waits for this lock.
+	e.clock.Advance(2 * time.Minute)
+	tx, err := e.db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(`SELECT 1 FROM sessions WHERE token_hash = $1 FOR UPDATE`, account.HashToken(tok)); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	statuses := make(chan int, e.cfg.MaxInFlight)
+	for i := 0; i < e.cfg.MaxInFlight; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/api/v1/me", nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			res.Body.Close()
+			statuses <- res.StatusCode
+		}()
+	}
+	for len(e.app.inFlight) < e.cfg.MaxInFlight {
+		time.Sleep(2 * time.Millisecond)
+	}
+
+	seen := map[string]bool{}
+	for i := 0; i < 40; i++ {
+		res := e.do("GET", "/api/v1/contests", nil, request{})
+		e.expect(res, http.StatusServiceUnavailable)
+		if res.apiError(t).Code != "unavailable" {
+			t.Fatalf("shed with %s", res.Body)
+		}
+		ra := res.Header.Get("Retry-After")
+		if n, err := strconv.Atoi(ra); err != nil || n < 1 || n > 4 {
+			t.Fatalf("Retry-After %q, want 1 to 4 seconds", ra)
+		}
+		seen[ra] = true
+	}
+	if len(seen) < 2 {
+		t.Errorf("40 shed answers all said Retry-After %v: not spread", seen)
+	}
+	e.expect(e.do("GET", "/healthz", nil, request{}), http.StatusOK)
+
+	tx.Rollback()
+	wg.Wait()
+	close(statuses)
+	for s := range statuses {
+		if s != http.StatusOK {
+			t.Fatalf("a request in flight ended with %d", s)
+		}
+	}
+}
