@@ -356,8 +356,10 @@ func Run(ctx context.Context, o Options, pg *sqlx.DB, rdb redis.UniversalClient,
 	case "on":
 		r.board = true
 	case "auto":
+		// A new round's board may answer 503 until the server's repairer
+		// has made it: the endpoint exists all the same.
 		res, err := c.do(ctx, "", http.MethodGet, "/api/v1/rounds/"+rs.roundID+"/leaderboard?limit=1", "", nil)
-		r.board = err == nil && res.status == http.StatusOK
+		r.board = err == nil && (res.status == http.StatusOK || res.status == http.StatusServiceUnavailable)
 	}
 
 	var rss rssSampler
