@@ -40,8 +40,9 @@ import (
 // another, each in its own database and Redis database; together they
 // take a minute or two.
 
+// Not parallel: it runs before the package's parallel tests, alone, so that
+// its processes and the browser tests do not starve each other.
 func TestFaults(t *testing.T) {
-	t.Parallel()
 	if testing.Short() {
 		t.Skip("fault tests start servers; skipped with -short")
 	}

@@ -356,10 +356,20 @@ func Run(ctx context.Context, o Options, pg *sqlx.DB, rdb redis.UniversalClient,
 	case "on":
 		r.board = true
 	case "auto":
-		// A new round's board may answer 503 until the server's repairer
-		// has made it: the endpoint exists all the same.
-		res, err := c.do(ctx, "", http.MethodGet, "/api/v1/rounds/"+rs.roundID+"/leaderboard?limit=1", "", nil)
-		r.board = err == nil && (res.status == http.StatusOK || res.status == http.StatusServiceUnavailable)
+		// A new round's board is built by the server's repairer within a
+		// few seconds of the first read (503 until then); only a 404 or a
+		// board that never comes means this build serves no boards.
+		for try := 0; try < 40 && ctx.Err() == nil; try++ {
+			res, err := c.do(ctx, "", http.MethodGet, "/api/v1/rounds/"+rs.roundID+"/leaderboard?limit=1", "", nil)
+			if err == nil && res.status == http.StatusOK {
+				r.board = true
+				break
+			}
+			if err == nil && res.status == http.StatusNotFound {
+				break
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
 	}
 
 	var rss rssSampler
