@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -173,17 +174,19 @@ func verifyBoard(ctx context.Context, pg *sqlx.DB, rdb redis.UniversalClient, ke
 	if err := pg.SelectContext(ctx, &want, `SELECT place, participant_id, attempt_id FROM round_ranking($1, false)`, roundID); err != nil {
 		return err
 	}
-	b := leaderboard.New(rdb, keyPrefix, clock.Real{})
+	// A board the server has just found lost is rebuilt by its repairer
+	// within seconds: wait for it rather than fail.
 	var got []leaderboard.Ranked
-	for off := 0; ; off += leaderboard.MaxTopLimit {
-		es, total, err := b.Top(ctx, roundID, 0, leaderboard.MaxTopLimit, off)
-		if err != nil {
-			return fmt.Errorf("board: %w", err)
-		}
-		got = append(got, es...)
-		if int64(len(got)) >= total || len(es) == 0 {
+	for wait := time.Now().Add(30 * time.Second); ; {
+		var err error
+		got, err = readBoard(ctx, rdb, keyPrefix, roundID)
+		if err == nil {
 			break
 		}
+		if !errors.Is(err, leaderboard.ErrUnavailable) || time.Now().After(wait) {
+			return fmt.Errorf("board: %w", err)
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
 	v.BoardChecked = len(want)
 	if len(got) != len(want) {
@@ -198,4 +201,21 @@ func verifyBoard(ctx context.Context, pg *sqlx.DB, rdb redis.UniversalClient, ke
 		}
 	}
 	return nil
+}
+
+// readBoard reads a round's whole board from Redis, through a Board of its
+// own (so no cache of the server's answers).
+func readBoard(ctx context.Context, rdb redis.UniversalClient, keyPrefix string, roundID int64) ([]leaderboard.Ranked, error) {
+	b := leaderboard.New(rdb, keyPrefix, clock.Real{})
+	var got []leaderboard.Ranked
+	for off := 0; ; off += leaderboard.MaxTopLimit {
+		es, total, err := b.Top(ctx, roundID, 0, leaderboard.MaxTopLimit, off)
+		if err != nil {
+			return nil, err
+		}
+		got = append(got, es...)
+		if int64(len(got)) >= total || len(es) == 0 {
+			return got, nil
+		}
+	}
 }
