@@ -60,17 +60,7 @@ func (s *Service) Assign(ctx context.Context, by Actor, contestID int64, req Ass
 	}
 	var rep AssignReport
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		c, err := s.essayContest(ctx, tx, contestID)
-		if err != nil {
-			return err
-		}
-		if err := s.st.lockContest(ctx, tx, contestID); err != nil {
-			return err
-		}
-		if err := s.judgingOpen(ctx, tx, c); err != nil {
-			return err
-		}
-		set, err := s.st.settings(ctx, tx, contestID)
+		set, err := s.lockJudging(ctx, tx, contestID)
 		if err != nil {
 			return err
 		}
@@ -191,6 +181,23 @@ func uniq(ids []int64) map[int64]bool {
 
 // judgingOpen refuses judging steps before the contest ends and after its
 // results are published.
+// lockJudging locks an essay contest against concurrent judging changes
+// (assignment, shortlist) and returns its settings, once judging is open.
+// The caller holds tx.
+func (s *Service) lockJudging(ctx context.Context, tx *sqlx.Tx, contestID int64) (Settings, error) {
+	c, err := s.essayContest(ctx, tx, contestID)
+	if err != nil {
+		return Settings{}, err
+	}
+	if err := s.st.lockContest(ctx, tx, contestID); err != nil {
+		return Settings{}, err
+	}
+	if err := s.judgingOpen(ctx, tx, c); err != nil {
+		return Settings{}, err
+	}
+	return s.st.settings(ctx, tx, contestID)
+}
+
 func (s *Service) judgingOpen(ctx context.Context, q sqlx.QueryerContext, c contest) error {
 	if s.now().Before(c.EndsAt) {
 		return apperr.New(apperr.Conflict, "essay.contest_not_ended")

@@ -31,17 +31,7 @@ func (s *Service) Shortlist(ctx context.Context, by Actor, contestID int64, req 
 	}
 	var n int
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		c, err := s.essayContest(ctx, tx, contestID)
-		if err != nil {
-			return err
-		}
-		if err := s.st.lockContest(ctx, tx, contestID); err != nil {
-			return err
-		}
-		if err := s.judgingOpen(ctx, tx, c); err != nil {
-			return err
-		}
-		set, err := s.st.settings(ctx, tx, contestID)
+		set, err := s.lockJudging(ctx, tx, contestID)
 		if err != nil {
 			return err
 		}
