@@ -75,6 +75,10 @@ type App struct {
 	// questions is the question bank (authoring, import/export, draws).
 	questions *questions.Bank
 
+	// sessionCache spares Postgres the session lookup of most requests
+	// (session_cache.go)
+	sessionCache *sessionCache
+
 	csrfKey  []byte
 	inFlight chan struct{}
 
@@ -144,6 +148,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		},
 	}
 	a.accounts = account.NewStore(d.DB, d.Clock, a.hasher)
+	a.sessionCache = newSessionCache(d.Redis, d.KeyPrefix)
 	// One bank per process: it caches draw candidates and the versions it
 	// has recorded as drawn.
 	a.questions = questions.NewBank(d.DB, d.Clock)
@@ -191,6 +196,13 @@ func (a *App) Start() {
 		_, err := a.contests.FinalizeAllDue(ctx)
 		return err
 	})
+	a.jobs.Add(1)
+	go func() {
+		defer a.jobs.Done()
+		a.sessionCache.listen(ctx, func(err error) {
+			a.log.Warn("session cache off until its Redis subscription is back", "err", err)
+		})
+	}()
 	a.startLeaderboard(ctx)
 	a.startResults(ctx)
 }

@@ -64,6 +64,7 @@ func newTestEnv(t *testing.T, opts ...envOption) *testEnv {
 	}
 	srv := httptest.NewServer(app.Handler())
 	t.Cleanup(srv.Close)
+	startSessionCache(t, app)
 	return &testEnv{t: t, app: app, srv: srv, db: pg, rdb: d.Redis, prefix: prefix, clock: clk, cfg: cfg}
 }
 
@@ -220,4 +221,21 @@ func (e *testEnv) login(login, password string) string {
 	var out struct{ Token string }
 	res.decode(e.t, &out)
 	return out.Token
+}
+
+// startSessionCache runs the app's session cache as Start does (tests do
+// not start the other background jobs) and waits until it is on, so every
+// test exercises the cache and its invalidations. With a Redis that does
+// not answer it stays off, as in production.
+func startSessionCache(t *testing.T, app *App) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		app.sessionCache.listen(ctx, func(error) {})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	for i := 0; i < 200 && !app.sessionCache.isEnabled(); i++ {
+		time.Sleep(5 * time.Millisecond)
+	}
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -28,7 +29,7 @@ var (
 // stop a script hammering one account.
 var (
 	ruleStart    = ratelimit.Rule{Name: "start", Limit: 30, Window: time.Minute}
-	ruleAutosave = ratelimit.Rule{Name: "autosave", Limit: 600, Window: time.Minute}
+	ruleAutosave = ratelimit.Rule{Name: "autosave", Limit: 600, Window: time.Minute, Lease: 20}
 	ruleSubmit   = ratelimit.Rule{Name: "submit", Limit: 30, Window: time.Minute}
 )
 
@@ -149,7 +150,7 @@ func (a *App) login(c echo.Context) error {
 	// A new token at every login (no session fixation); the session the
 	// browser had before, if any, ends.
 	if old := sessionOf(c); old != nil {
-		a.accounts.EndSession(ctx, old.TokenHash)
+		a.endSession(ctx, old.TokenHash)
 	}
 	token, sess, err := a.startSession(c, u)
 	if err != nil {
@@ -186,7 +187,7 @@ func (a *App) clearSessionCookie(c echo.Context) {
 }
 
 func (a *App) logout(c echo.Context) error {
-	if err := a.accounts.EndSession(c.Request().Context(), sessionOf(c).TokenHash); err != nil {
+	if err := a.endSession(c.Request().Context(), sessionOf(c).TokenHash); err != nil {
 		return err
 	}
 	a.clearSessionCookie(c)
@@ -197,7 +198,7 @@ func (a *App) logout(c echo.Context) error {
 // member leaving a shared computer).
 func (a *App) logoutEverywhere(c echo.Context) error {
 	s := sessionOf(c)
-	if err := a.accounts.EndAllSessions(c.Request().Context(), s.User.ID); err != nil {
+	if err := a.endAllSessions(c.Request().Context(), s.User.ID); err != nil {
 		return err
 	}
 	a.clearSessionCookie(c)
@@ -261,4 +262,36 @@ func actorOf(c echo.Context) audit.Actor {
 		return audit.System
 	}
 	return audit.Actor{ID: s.User.ID, Role: s.User.Role}
+}
+
+// endSession ends one session in Postgres and in every instance's session
+// cache.
+func (a *App) endSession(ctx context.Context, tokenHash []byte) error {
+	if err := a.accounts.EndSession(ctx, tokenHash); err != nil {
+		return err
+	}
+	a.announceSessions(ctx, sessionEndedMessage(tokenHash))
+	return nil
+}
+
+// endAllSessions signs a user out everywhere, caches included.
+func (a *App) endAllSessions(ctx context.Context, userID int64) error {
+	if err := a.accounts.EndAllSessions(ctx, userID); err != nil {
+		return err
+	}
+	a.userChanged(ctx, userID)
+	return nil
+}
+
+// userChanged drops the user's cached sessions everywhere, after a change
+// to the user (their profile) has been committed, so no request is served
+// with the old data.
+func (a *App) userChanged(ctx context.Context, userID int64) {
+	a.announceSessions(ctx, userChangedMessage(userID))
+}
+
+func (a *App) announceSessions(ctx context.Context, msg string) {
+	if err := a.sessionCache.announce(ctx, msg); err != nil {
+		a.log.Warn("could not tell other instances that sessions ended; their caches expire them", "err", err)
+	}
 }

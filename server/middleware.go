@@ -168,10 +168,16 @@ func (a *App) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		} else if ck, err := c.Cookie(sessionCookie); err == nil {
 			token, viaCookie = ck.Value, true
 		}
-		if token != "" {
-			s, err := a.accounts.Lookup(c.Request().Context(), token, a.sessions)
-			if err != nil && !apperr.Is(err, apperr.Unauthenticated) {
-				return err
+		if token != "" && len(token) <= 100 {
+			now := a.clock.Now()
+			s, gen := a.sessionCache.get(account.HashToken(token), now)
+			if s == nil {
+				var err error
+				s, err = a.accounts.Lookup(c.Request().Context(), token, a.sessions)
+				if err != nil && !apperr.Is(err, apperr.Unauthenticated) {
+					return err
+				}
+				a.sessionCache.put(s, gen, now)
 			}
 			if s != nil {
 				c.Set(ctxSession, s)

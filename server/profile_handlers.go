@@ -51,6 +51,7 @@ func (a *App) updateMyProfile(c echo.Context) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
+	a.userChanged(ctx, me.ID)
 	return c.JSON(http.StatusOK, map[string]any{"user": viewOf(u)})
 }
 
@@ -103,5 +104,6 @@ func (a *App) correctParticipant(c echo.Context) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
+	a.userChanged(ctx, id)
 	return c.JSON(http.StatusOK, map[string]any{"participant": viewOf(u)})
 }

@@ -6,6 +6,7 @@ package ratelimit
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -16,6 +17,14 @@ type Rule struct {
 	Name   string
 	Limit  int64
 	Window time.Duration
+	// Lease, when above 1, lets an instance take this many events of the
+	// budget from Redis at once and spend them locally: one Redis round
+	// trip per Lease events instead of one per event, for rules counting
+	// frequent requests (autosaves). The budget still holds across
+	// instances (Redis counts what was leased), but a caller spread over
+	// several instances may be refused up to Lease-1 events early per
+	// instance, for events leased and not spent.
+	Lease int64
 }
 
 // Limiter applies rules to keys (an IP, a login, a participant id).
@@ -23,18 +32,29 @@ type Limiter struct {
 	rdb    redis.UniversalClient
 	prefix string
 	log    *slog.Logger
+
+	mu     sync.Mutex
+	leases map[string]*lease
+	swept  time.Time
+}
+
+// lease is the part of one key's budget this instance has taken and not
+// spent yet, valid until its window ends.
+type lease struct {
+	left int64
+	ends time.Time
 }
 
 // New returns a Limiter whose keys start with prefix.
 func New(rdb redis.UniversalClient, prefix string, log *slog.Logger) *Limiter {
-	return &Limiter{rdb: rdb, prefix: prefix, log: log}
+	return &Limiter{rdb: rdb, prefix: prefix, log: log, leases: map[string]*lease{}}
 }
 
-// A fixed window counter: INCR, and set the expiry when the key is new.
+// A fixed window counter: INCRBY, and set the expiry when the key is new.
 // Returns the count and the milliseconds left in the window.
 var incrScript = redis.NewScript(`
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local n = redis.call('INCRBY', KEYS[1], ARGV[2])
+if n == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
 return {n, ttl}
@@ -43,7 +63,10 @@ return {n, ttl}
 // Allow counts one event for key under rule. It returns false and how long
 // to wait once the budget is spent.
 func (l *Limiter) Allow(ctx context.Context, rule Rule, key string) (bool, time.Duration) {
-	n, ttl, err := l.incr(ctx, rule, key)
+	if rule.Lease > 1 {
+		return l.allowLeased(ctx, rule, key)
+	}
+	n, ttl, err := l.incr(ctx, rule, key, 1)
 	if err != nil {
 		l.log.Warn("rate limiter unavailable, allowing request", "rule", rule.Name, "err", err)
 		return true, 0
@@ -52,6 +75,59 @@ func (l *Limiter) Allow(ctx context.Context, rule Rule, key string) (bool, time.
 		return false, ttl
 	}
 	return true, 0
+}
+
+// allowLeased spends one event of this instance's lease on key, taking a
+// new lease from Redis when it is spent.
+func (l *Limiter) allowLeased(ctx context.Context, rule Rule, key string) (bool, time.Duration) {
+	k := l.key(rule, key)
+	now := time.Now()
+	l.mu.Lock()
+	if ls := l.leases[k]; ls != nil && ls.left > 0 && now.Before(ls.ends) {
+		ls.left--
+		l.mu.Unlock()
+		return true, 0
+	}
+	l.mu.Unlock()
+
+	want := min(rule.Lease, rule.Limit)
+	n, ttl, err := l.incr(ctx, rule, key, want)
+	if err != nil {
+		l.log.Warn("rate limiter unavailable, allowing request", "rule", rule.Name, "err", err)
+		return true, 0
+	}
+	// The events of this lease are those numbered n-want+1 .. n; the ones
+	// past the limit are not granted.
+	granted := min(want, rule.Limit-(n-want))
+	if granted <= 0 {
+		return false, ttl
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sweepLocked(now)
+	// Two requests may both have gone to Redis: the leases add up.
+	ls := l.leases[k]
+	if ls == nil || !now.Before(ls.ends) {
+		ls = &lease{}
+		l.leases[k] = ls
+	}
+	ls.left += granted - 1
+	ls.ends = now.Add(ttl)
+	return true, 0
+}
+
+// sweepLocked forgets leases whose window has ended, at most once a
+// window's worth of seconds, so the map follows the active callers.
+func (l *Limiter) sweepLocked(now time.Time) {
+	if now.Sub(l.swept) < 10*time.Second {
+		return
+	}
+	l.swept = now
+	for k, ls := range l.leases {
+		if !now.Before(ls.ends) {
+			delete(l.leases, k)
+		}
+	}
 }
 
 // Exceeded reports whether key has already spent its budget, without
@@ -78,13 +154,16 @@ func (l *Limiter) Exceeded(ctx context.Context, rule Rule, key string) (bool, ti
 
 // Reset forgets key's count (after a successful login, say).
 func (l *Limiter) Reset(ctx context.Context, rule Rule, key string) {
+	l.mu.Lock()
+	delete(l.leases, l.key(rule, key))
+	l.mu.Unlock()
 	if err := l.rdb.Del(ctx, l.key(rule, key)).Err(); err != nil {
 		l.log.Warn("rate limiter reset failed", "rule", rule.Name, "err", err)
 	}
 }
 
-func (l *Limiter) incr(ctx context.Context, rule Rule, key string) (int64, time.Duration, error) {
-	res, err := incrScript.Run(ctx, l.rdb, []string{l.key(rule, key)}, rule.Window.Milliseconds()).Int64Slice()
+func (l *Limiter) incr(ctx context.Context, rule Rule, key string, by int64) (int64, time.Duration, error) {
+	res, err := incrScript.Run(ctx, l.rdb, []string{l.key(rule, key)}, rule.Window.Milliseconds(), by).Int64Slice()
 	if err != nil {
 		return 0, 0, err
 	}

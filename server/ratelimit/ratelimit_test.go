@@ -60,3 +60,47 @@ func TestFailsOpenWithoutRedis(t *testing.T) {
 		t.Fatal("limiter without Redis must not report exceeded")
 	}
 }
+
+func TestLeasesKeepTheBudgetAcrossLimiters(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := dbtest.NewRedis(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx := context.Background()
+	rule := Rule{Name: "lease", Limit: 10, Window: time.Minute, Lease: 4}
+
+	// One instance alone gets exactly the budget, in leases of 4, 4 and 2.
+	a := New(rdb, prefix, log)
+	for i := 0; i < 10; i++ {
+		if ok, _ := a.Allow(ctx, rule, "alone"); !ok {
+			t.Fatalf("event %d refused within the budget", i+1)
+		}
+	}
+	if ok, wait := a.Allow(ctx, rule, "alone"); ok || wait <= 0 {
+		t.Fatalf("11th event: ok=%v wait=%v", ok, wait)
+	}
+	if n, _ := rdb.Get(ctx, prefix+"rl:lease:alone").Int64(); n < 10 {
+		t.Fatalf("Redis counted %d events, want at least the 10 granted", n)
+	}
+
+	// Two instances taking turns never grant more than the budget together.
+	b, c := New(rdb, prefix, log), New(rdb, prefix, log)
+	granted := 0
+	for i := 0; i < 40; i++ {
+		l := b
+		if i%3 == 0 {
+			l = c
+		}
+		if ok, _ := l.Allow(ctx, rule, "shared"); ok {
+			granted++
+		}
+	}
+	if granted > 10 || granted < 10-2*(4-1) {
+		t.Fatalf("two instances granted %d events of a budget of 10 (leases of 4)", granted)
+	}
+
+	// Reset gives the whole budget back, leases included.
+	a.Reset(ctx, rule, "alone")
+	if ok, _ := a.Allow(ctx, rule, "alone"); !ok {
+		t.Fatal("reset did not clear the count")
+	}
+}
