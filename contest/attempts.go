@@ -17,7 +17,7 @@ import (
 // in progress whose deadline has passed is finalized first, so a new one can
 // start.
 func (s *Service) Start(ctx context.Context, roundID, participantID int64) (AttemptView, bool, error) {
-	r, err := s.st.round(ctx, roundID)
+	r, err := s.rounds.get(ctx, roundID, s.st.round)
 	if err != nil {
 		return AttemptView{}, false, err
 	}
@@ -63,17 +63,13 @@ func (s *Service) Start(ctx context.Context, roundID, participantID int64) (Atte
 	)
 	closed := false
 	err = s.st.inTx(ctx, func(tx txStore) error {
-		// An organizer's close may have committed since the round was read:
-		// an attempt started now would escape the final ranking.
-		if closesAt, err := tx.roundClosesAtShared(ctx, roundID); err != nil {
-			return err
-		} else if !now.Before(closesAt) {
-			closed = true
-			return nil
-		}
-		started, err := tx.lockParticipant(ctx, roundID, participantID, now)
+		started, open, err := tx.lockParticipant(ctx, roundID, participantID, now)
 		if err != nil {
 			return err
+		}
+		if !open {
+			closed = true
+			return nil
 		}
 		cur, ok, err := s.st.inProgressAttempt(ctx, tx.tx, roundID, participantID)
 		if err != nil {
@@ -84,7 +80,7 @@ func (s *Service) Start(ctx context.Context, roundID, participantID int64) (Atte
 				resumeID = cur.ID
 				return nil
 			}
-			if finalized, err = tx.finalize(ctx, []int64{cur.ID}, AttemptExpired, now); err != nil {
+			if finalized, err = tx.finalize(ctx, []int64{cur.ID}, AttemptExpired, now, nil); err != nil {
 				return err
 			}
 		}
@@ -268,13 +264,9 @@ func (s *Service) Submit(ctx context.Context, attemptID, participantID int64, in
 		return SubmitResult{}, apperr.Field("prediction", "attempt.prediction_range", MaxPredictionValue)
 	}
 	now := s.now()
-	var (
-		a         attemptRow
-		finalized []finalizedAttempt
-	)
+	var finalized []finalizedAttempt
 	err = s.st.inTx(ctx, func(tx txStore) error {
-		var err error
-		a, err = tx.attemptForUpdate(ctx, attemptID)
+		a, err := tx.lockAttempt(ctx, attemptID)
 		if err != nil {
 			return err
 		}
@@ -285,7 +277,7 @@ func (s *Service) Submit(ctx context.Context, attemptID, participantID int64, in
 			return nil // already finished: the stored result stands
 		}
 		if a.DeadlineAt.Before(now.Add(-s.grace)) {
-			finalized, err = tx.finalize(ctx, []int64{a.ID}, AttemptExpired, now)
+			finalized, err = tx.finalize(ctx, []int64{a.ID}, AttemptExpired, now, nil)
 			return err
 		}
 		if err := checkAgainstPaper(a.Refs, answers); err != nil {
@@ -294,18 +286,24 @@ func (s *Service) Submit(ctx context.Context, attemptID, participantID int64, in
 		if err := tx.saveAnswers(ctx, a.ID, answers, now); err != nil {
 			return err
 		}
-		if in.Prediction != nil {
-			if err := tx.setPrediction(ctx, a.ID, *in.Prediction); err != nil {
-				return err
-			}
-		}
-		finalized, err = tx.finalize(ctx, []int64{a.ID}, AttemptSubmitted, now)
+		finalized, err = tx.finalize(ctx, []int64{a.ID}, AttemptSubmitted, now, in.Prediction)
 		return err
 	})
 	if err != nil {
 		return SubmitResult{}, err
 	}
 	s.recordFinalized(ctx, finalized)
+	// The common case, a ranked attempt this submit finished: answered
+	// from what finalize returned. A repeat, an expiry or a practice round
+	// (with its review) reads the stored attempt.
+	if len(finalized) == 1 && finalized[0].Status == AttemptSubmitted && !finalized[0].Practice {
+		f := finalized[0]
+		rank, err := s.rank(ctx, f.RoundID, participantID)
+		if err != nil {
+			return SubmitResult{}, err
+		}
+		return SubmitResult{Attempt: f.result(), Rank: rank}, nil
+	}
 	return s.result(ctx, attemptID, participantID)
 }
 

@@ -172,8 +172,7 @@ func TestLiveBoardEqualsRoundRankingOn10000Attempts(t *testing.T) {
 	}
 	svc := New(e.db, e.bank, live.b, e.clock, Options{})
 	var fs []finalizedAttempt
-	if err := e.db.Select(&fs, `SELECT id, round_id AS roundid, participant_id AS participantid, false AS practice
-		FROM attempts WHERE round_id = $1 ORDER BY id DESC`, r.ID); err != nil {
+	if err := e.db.Select(&fs, finalizedOfRound+`ORDER BY a.id DESC`, r.ID); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -253,8 +252,7 @@ func TestBoardRebuiltAfterFlushEqualsTheBoardBefore(t *testing.T) {
 	}
 	svc := New(e.db, e.bank, l.b, e.clock, Options{})
 	var fs []finalizedAttempt
-	if err := e.db.Select(&fs, `SELECT id, round_id AS roundid, participant_id AS participantid, false AS practice
-		FROM attempts WHERE round_id = $1 ORDER BY id`, r.ID); err != nil {
+	if err := e.db.Select(&fs, finalizedOfRound+`ORDER BY a.id`, r.ID); err != nil {
 		t.Fatal(err)
 	}
 	svc.recordFinalized(e.ctx, fs)
@@ -297,3 +295,12 @@ func TestBoardRebuiltAfterFlushEqualsTheBoardBefore(t *testing.T) {
 		}
 	}
 }
+
+// finalizedOfRound reads a round's finished attempts as finalize returns
+// them.
+const finalizedOfRound = `
+	SELECT a.id, a.round_id AS roundid, a.participant_id AS participantid, false AS practice, a.status,
+		a.correct_count AS correctcount, a.score, a.question_count AS questioncount, a.duration_ms AS durationms,
+		a.submitted_at AS submittedat, a.prediction, coalesce(u.unit_id, 0) AS unitid
+	FROM attempts a JOIN users u ON u.id = a.participant_id
+	WHERE a.round_id = $1 AND a.status <> 'in_progress' `

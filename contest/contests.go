@@ -97,6 +97,7 @@ func (s *Service) CreateContest(ctx context.Context, actor Actor, in ContestInpu
 
 // UpdateContest changes a contest, audited. The kind never changes.
 func (s *Service) UpdateContest(ctx context.Context, actor Actor, id int64, p ContestPatch) (Contest, error) {
+	defer s.rounds.forget() // after the commit: Start must see the change
 	now := s.now()
 	err := s.st.inTx(ctx, func(tx txStore) error {
 		c, err := tx.contestForUpdate(ctx, id)

@@ -3,53 +3,28 @@ package contest
 import (
 	"context"
 	"time"
-
-	"lawcontest/contest/leaderboard"
 )
 
-// recordFinalized puts the best attempt of each participant whose attempt
-// was just finalized on the live board. It runs after the commit, and a
-// board that fails is logged, never returned: the attempt is safe in
-// Postgres and the board is rebuilt from there.
+// recordFinalized puts each attempt just finalized on the live board. The
+// board keeps a participant's best attempt (Record only ever improves an
+// entry, in the order of leaderboard.Better), so the attempt itself is
+// recorded, with no need to read the participant's other attempts. It
+// runs after the commit, and a board that fails is logged, never
+// returned: the attempt is safe in Postgres and the board is rebuilt from
+// there.
 func (s *Service) recordFinalized(ctx context.Context, fs []finalizedAttempt) {
 	if s.board == nil {
 		return
 	}
-	type key struct{ round, participant int64 }
-	seen := map[key]bool{}
 	for _, f := range fs {
-		k := key{f.RoundID, f.ParticipantID}
-		if f.Practice || seen[k] {
+		if f.Practice {
 			continue
 		}
-		seen[k] = true
-		e, ok, err := s.bestEntry(ctx, f.RoundID, f.ParticipantID)
-		if err == nil && ok {
-			err = s.board.Record(ctx, e)
-		}
-		if err != nil {
+		if err := s.board.Record(ctx, f.entry()); err != nil {
 			s.log.Warn("contest: live board not updated; rebuild it from Postgres",
 				"round_id", f.RoundID, "participant_id", f.ParticipantID, "err", err)
 		}
 	}
-}
-
-// bestEntry returns a participant's best finished attempt of a round in the
-// live order (leaderboard.Better, the reference the board agrees with).
-// A participant has only a few attempts per ranked round, so this reads
-// just their rows rather than ranking the whole round.
-func (s *Service) bestEntry(ctx context.Context, roundID, participantID int64) (leaderboard.Entry, bool, error) {
-	es, err := s.st.finishedEntries(ctx, roundID, participantID)
-	if err != nil || len(es) == 0 {
-		return leaderboard.Entry{}, false, err
-	}
-	best := es[0]
-	for _, e := range es[1:] {
-		if leaderboard.Better(e, best) {
-			best = e
-		}
-	}
-	return best, true, nil
 }
 
 // rank is a participant's live position in a ranked round: from the board,

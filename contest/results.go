@@ -130,6 +130,7 @@ func (s *Service) Close(ctx context.Context, actor Actor, roundID int64) (Closin
 
 // close is Close that also tells whether this call closed the round.
 func (s *Service) close(ctx context.Context, actor Actor, roundID int64) (Closing, bool, error) {
+	defer s.rounds.forget() // after the commit: Start must see the change
 	now := s.now()
 	var (
 		out      Closing
@@ -163,7 +164,7 @@ func (s *Service) close(ctx context.Context, actor Actor, roundID int64) (Closin
 			return err
 		}
 		if len(ids) > 0 {
-			if done, err = tx.finalize(ctx, ids, AttemptExpired, now); err != nil {
+			if done, err = tx.finalize(ctx, ids, AttemptExpired, now, nil); err != nil {
 				return err
 			}
 		}

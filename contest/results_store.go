@@ -589,16 +589,6 @@ func (s store) publishedExportRows(ctx context.Context, pubID int64, fn func(exp
 	return eachExportRow(rows, fn)
 }
 
-// roundClosesAtShared reads a round's closing time under a KEY SHARE lock,
-// which waits for a close holding the round's row lock and then reads the
-// closing time it committed. Starts take it; they do not block each other
-// (the attempts' foreign key takes the same lock anyway).
-func (t txStore) roundClosesAtShared(ctx context.Context, roundID int64) (time.Time, error) {
-	var at time.Time
-	err := t.tx.QueryRowContext(ctx, `SELECT closes_at FROM rounds WHERE id = $1 FOR KEY SHARE`, roundID).Scan(&at)
-	return at, notFound(err, "round.not_found")
-}
-
 // auditExport records who exported a round's results (contact details).
 func (s store) auditExport(ctx context.Context, actor Actor, now time.Time, roundID int64, opt ExportOptions) error {
 	return audit.Record(ctx, s.db, now, actor, "results.export", "round", strconv.FormatInt(roundID, 10), opt)

@@ -183,6 +183,7 @@ func (s *Service) CreateRound(ctx context.Context, actor Actor, contestID int64,
 // the round is still open (409 otherwise). Fields sent with their current
 // value are not changes, so a form may send every field.
 func (s *Service) UpdateRound(ctx context.Context, actor Actor, id int64, p RoundPatch) (Round, error) {
+	defer s.rounds.forget() // after the commit: Start must see the change
 	if p.Blueprint != nil {
 		var f apperr.Fields
 		*p.Blueprint = normalizeBlueprint(&f, *p.Blueprint)

@@ -80,6 +80,8 @@ type Service struct {
 	grace time.Duration
 	log   *slog.Logger
 	saves *groupCommit
+	// rounds spares Start reading the round of every start of a burst
+	rounds roundCache
 }
 
 // New returns a Service over db. board may be nil (no live board).

@@ -336,6 +336,34 @@ func (t txStore) attemptForUpdate(ctx context.Context, id int64) (attemptRow, er
 	return scanAttempt(t.queryRow(ctx, attemptQuery+` FOR UPDATE OF a`, id))
 }
 
+// lockedAttempt is what a submit needs of the attempt it locks.
+type lockedAttempt struct {
+	ID, ParticipantID int64
+	Status            string
+	DeadlineAt        time.Time
+	Refs              []questions.PaperRef
+}
+
+// lockAttempt takes an attempt's row lock (as every writer of attempts
+// does) and reads what a submit checks.
+func (t txStore) lockAttempt(ctx context.Context, id int64) (lockedAttempt, error) {
+	var (
+		a     lockedAttempt
+		paper []byte
+	)
+	err := t.queryRow(ctx, `
+		SELECT id, participant_id, status, deadline_at, paper FROM attempts WHERE id = $1 FOR UPDATE`, id,
+	).Scan(&a.ID, &a.ParticipantID, &a.Status, &a.DeadlineAt, &paper)
+	if err != nil {
+		return a, notFound(err, "attempt.not_found")
+	}
+	a.DeadlineAt = a.DeadlineAt.UTC()
+	if err := json.Unmarshal(paper, &a.Refs); err != nil {
+		return a, fmt.Errorf("attempt %d paper: %w", a.ID, err)
+	}
+	return a, nil
+}
+
 type attemptBrief struct {
 	ID         int64
 	DeadlineAt time.Time
@@ -357,15 +385,24 @@ func (store) inProgressAttempt(ctx context.Context, q sqlx.QueryerContext, round
 // lockParticipant creates or locks the participant's row of the round and
 // returns how many attempts they have started. Concurrent starts of one
 // participant queue here, in the database, whichever instance runs them.
-func (t txStore) lockParticipant(ctx context.Context, roundID, participantID int64, now time.Time) (int, error) {
-	var n int
-	err := t.queryRow(ctx, `
+// In the same statement it takes a share lock on the round and checks it
+// is still open (open false, nothing locked, when it is not): an
+// organizer's close may have committed since the round was read, and an
+// attempt started after it would escape the final ranking.
+func (t txStore) lockParticipant(ctx context.Context, roundID, participantID int64, now time.Time) (started int, open bool, err error) {
+	err = t.queryRow(ctx, `
+		WITH r AS (
+			SELECT closes_at FROM rounds WHERE id = $1 FOR KEY SHARE
+		)
 		INSERT INTO round_participants (round_id, participant_id, attempts_started, first_started_at)
-		VALUES ($1, $2, 0, $3)
+		SELECT $1, $2, 0, $3 FROM r WHERE r.closes_at > $3
 		ON CONFLICT (round_id, participant_id)
 		DO UPDATE SET attempts_started = round_participants.attempts_started
-		RETURNING attempts_started`, roundID, participantID, now).Scan(&n)
-	return n, err
+		RETURNING attempts_started`, roundID, participantID, now).Scan(&started)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return started, err == nil, err
 }
 
 // insertAttempt counts the start on the (locked) participant row and
@@ -544,25 +581,41 @@ func (t txStore) saveAnswers(ctx context.Context, attemptID int64, answers map[i
 	return err
 }
 
-func (t txStore) setPrediction(ctx context.Context, attemptID int64, prediction int) error {
-	_, err := t.exec(ctx, `UPDATE attempts SET prediction = $2 WHERE id = $1`, attemptID, prediction)
-	return err
-}
-
-// finalizedAttempt is an attempt finalize just finished.
+// finalizedAttempt is an attempt finalize just finished, with its result
+// and what its board entry needs.
 type finalizedAttempt struct {
 	ID, RoundID, ParticipantID int64
 	Practice                   bool
+	Status                     string
+	CorrectCount, Score        int
+	QuestionCount              int
+	DurationMS                 int64
+	SubmittedAt                time.Time
+	Prediction                 *int
+	UnitID                     int64
+}
+
+func (f finalizedAttempt) result() AttemptResult {
+	return AttemptResult{ID: f.ID, RoundID: f.RoundID, Status: f.Status, Score: f.Score, CorrectCount: f.CorrectCount,
+		QuestionCount: f.QuestionCount, DurationMS: f.DurationMS, SubmittedAt: f.SubmittedAt, Prediction: f.Prediction}
+}
+
+func (f finalizedAttempt) entry() leaderboard.Entry {
+	return leaderboard.Entry{RoundID: f.RoundID, ParticipantID: f.ParticipantID, UnitID: f.UnitID, AttemptID: f.ID,
+		CorrectCount: f.CorrectCount, Score: f.Score, DurationMS: f.DurationMS, SubmittedAt: f.SubmittedAt}
 }
 
 // finalize scores and finishes attempts still in progress, in one
 // statement: correct answers are counted against the attempt's answer key.
 // A submitted attempt ends at the submit, capped at its deadline (a submit
 // in the grace gains nothing); an expired one ends at its deadline, so its
-// result does not depend on when the sweeper came by. The caller holds the
-// attempts' row locks, taken in an earlier statement of its transaction so
-// that this one sees every answer committed before.
-func (t txStore) finalize(ctx context.Context, ids []int64, status string, now time.Time) ([]finalizedAttempt, error) {
+// result does not depend on when the sweeper came by. A prediction, when
+// given, is stored in the same statement (a submit's body). The caller
+// holds the attempts' row locks, taken in an earlier statement of its
+// transaction so that this one sees every answer committed before. It
+// returns each finished attempt's result, so that neither the board nor
+// the submit's answer reads it again.
+func (t txStore) finalize(ctx context.Context, ids []int64, status string, now time.Time, prediction *int) ([]finalizedAttempt, error) {
 	rows, err := t.query(ctx, `
 		WITH s AS (
 			SELECT a.id,
@@ -578,11 +631,13 @@ func (t txStore) finalize(ctx context.Context, ids []int64, status string, now t
 			duration_ms = (extract(epoch FROM s.ended_at - a.started_at) * 1000)::bigint,
 			correct_count = s.correct,
 			score = s.correct * r.points_per_question,
-			finalized_at = $3
-		FROM s, rounds r
-		WHERE a.id = s.id AND r.id = a.round_id
-		RETURNING a.id, a.round_id, a.participant_id, r.practice`,
-		pq.Array(ids), status, now)
+			finalized_at = $3,
+			prediction = coalesce($4::int, a.prediction)
+		FROM s, rounds r, users u
+		WHERE a.id = s.id AND r.id = a.round_id AND u.id = a.participant_id
+		RETURNING a.id, a.round_id, a.participant_id, r.practice, a.status, a.correct_count, a.score,
+			a.question_count, a.duration_ms, a.submitted_at, a.prediction, coalesce(u.unit_id, 0)`,
+		pq.Array(ids), status, now, prediction)
 	if err != nil {
 		return nil, err
 	}
@@ -590,9 +645,11 @@ func (t txStore) finalize(ctx context.Context, ids []int64, status string, now t
 	var out []finalizedAttempt
 	for rows.Next() {
 		var f finalizedAttempt
-		if err := rows.Scan(&f.ID, &f.RoundID, &f.ParticipantID, &f.Practice); err != nil {
+		if err := rows.Scan(&f.ID, &f.RoundID, &f.ParticipantID, &f.Practice, &f.Status, &f.CorrectCount, &f.Score,
+			&f.QuestionCount, &f.DurationMS, &f.SubmittedAt, &f.Prediction, &f.UnitID); err != nil {
 			return nil, err
 		}
+		f.SubmittedAt = f.SubmittedAt.UTC()
 		out = append(out, f)
 	}
 	return out, rows.Err()
@@ -655,30 +712,6 @@ func (s store) hasTakenPart(ctx context.Context, participantID int64) (bool, err
 }
 
 // ---- ranking
-
-// finishedEntries returns a participant's finished attempts of a round as
-// board entries.
-func (s store) finishedEntries(ctx context.Context, roundID, participantID int64) ([]leaderboard.Entry, error) {
-	rows, err := s.stmts.Query(ctx, `
-		SELECT a.id, a.correct_count, a.score, a.duration_ms, a.submitted_at, coalesce(u.unit_id, 0)
-		FROM attempts a JOIN users u ON u.id = a.participant_id
-		WHERE a.round_id = $1 AND a.participant_id = $2 AND a.status <> 'in_progress'`,
-		roundID, participantID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var es []leaderboard.Entry
-	for rows.Next() {
-		e := leaderboard.Entry{RoundID: roundID, ParticipantID: participantID}
-		if err := rows.Scan(&e.AttemptID, &e.CorrectCount, &e.Score, &e.DurationMS, &e.SubmittedAt, &e.UnitID); err != nil {
-			return nil, err
-		}
-		e.SubmittedAt = e.SubmittedAt.UTC()
-		es = append(es, e)
-	}
-	return es, rows.Err()
-}
 
 // livePlace is a participant's position in the live order of a round
 // (the order of round_ranking(round, false)) and the number of people

@@ -51,6 +51,7 @@ func TestSmoke(t *testing.T) {
 	o.PChange, o.PReload, o.PRepeat = 0.3, 0.3, 0.5 // exercise every path in a short run
 	o.RawConcurrency, o.RawDuration, o.RawBoardSize = 4, 200*time.Millisecond, 1000
 	o.BoardReaders, o.BoardDuration = 2, 200*time.Millisecond
+	o.PhaseClients, o.AutosavePhase, o.SubmitPhase = 2, 300*time.Millisecond, 4
 	o.Accounts, o.Real = 200, 2
 	var out bytes.Buffer
 	rep, err := Run(ctx, o, pg, rdb, &out)
@@ -62,11 +63,11 @@ func TestSmoke(t *testing.T) {
 		t.Fatalf("correctness failures:\n%s", strings.Join(f, "\n"))
 	}
 	v := rep.Verification
-	if rep.Completed == 0 || v.SubmitsChecked != rep.Completed || v.AnswersChecked == 0 || v.BoardChecked == 0 {
+	if rep.Completed == 0 || v.SubmitsChecked < rep.Completed || v.AnswersChecked == 0 || v.BoardChecked == 0 {
 		t.Fatalf("nothing checked: %d submitted, %d submits, %d answers and %d board places checked",
 			rep.Completed, v.SubmitsChecked, v.AnswersChecked, v.BoardChecked)
 	}
-	for _, name := range []string{"start_burst", "autosave", "submit", "board_top50", "board_me"} {
+	for _, name := range []string{"start_burst", "autosave", "submit", "board_top50", "board_me", "autosave_only", "submit_only"} {
 		if rep.endpoint(name).OK == 0 {
 			t.Errorf("no successful %s in the report", name)
 		}

@@ -71,6 +71,10 @@ type Options struct {
 	BoardReaders  int           // after the load: clients reading the top 50 as fast as they can
 	BoardDuration time.Duration // ... for this long
 
+	PhaseClients  int           // clients of the autosave and submit phases
+	AutosavePhase time.Duration // after the load: autosaves only, for this long (0: no phase)
+	SubmitPhase   int           // after the load: this many attempts started, then submitted as fast as possible (0: no phase)
+
 	SkipRaw        bool
 	RawConcurrency int
 	RawDuration    time.Duration
@@ -90,6 +94,7 @@ func defaultOptions() Options {
 		Questions: 19, AttemptDuration: 20 * time.Minute, MaxAttempts: 1, OpenDelay: 2 * time.Second,
 		PChange: 0.05, PReload: 0.02, PRepeat: 0.05, Retries: 8, Conns: 256, Board: "auto",
 		BoardReaders: 20, BoardDuration: 5 * time.Second,
+		PhaseClients: 64, AutosavePhase: 5 * time.Second, SubmitPhase: 3000,
 		RawConcurrency: 20, RawDuration: 5 * time.Second, RawBoardSize: 10_000,
 	}
 }
@@ -124,6 +129,9 @@ func main() {
 	fs.StringVar(&o.Board, "board", o.Board, "read the board endpoints: auto (when the server has them), on, off")
 	fs.IntVar(&o.BoardReaders, "board-readers", o.BoardReaders, "after the load, clients reading the top 50 of the board as fast as they can")
 	fs.DurationVar(&o.BoardDuration, "board-duration", o.BoardDuration, "how long the -board-readers read")
+	fs.IntVar(&o.PhaseClients, "phase-clients", o.PhaseClients, "clients of the autosave-only and submit-only phases")
+	fs.DurationVar(&o.AutosavePhase, "autosave-phase", o.AutosavePhase, "after the load, autosaves only, as fast as -phase-clients can, for this long (0: skip)")
+	fs.IntVar(&o.SubmitPhase, "submit-phase", o.SubmitPhase, "after the load, start this many attempts and submit them as fast as -phase-clients can (0: skip)")
 	fs.BoolVar(&o.SkipRaw, "skip-raw", o.SkipRaw, "do not measure the raw limits")
 	fs.IntVar(&o.RawConcurrency, "raw-concurrency", o.RawConcurrency, "clients for the raw limits (default: the server's default DB pool)")
 	fs.DurationVar(&o.RawDuration, "raw-duration", o.RawDuration, "time per raw measurement")
@@ -258,7 +266,10 @@ type Report struct {
 	// BoardOnlyPerSec is top-50 board reads per second through HTTP when
 	// nothing else runs (-board-readers for -board-duration).
 	BoardOnlyPerSec float64
-	InProgress      int64 // attempts started and not finished when the RSS peak was read
+	// AutosaveOnlyPerSec and SubmitOnlyPerSec are each path's own maximum
+	// (the autosave and submit phases).
+	AutosaveOnlyPerSec, SubmitOnlyPerSec float64
+	InProgress                           int64 // attempts started and not finished when the RSS peak was read
 }
 
 type burstFigures struct {
@@ -329,6 +340,7 @@ func Run(ctx context.Context, o Options, pg *sqlx.DB, rdb redis.UniversalClient,
 			n = o.Burst + o.Users*int(o.Duration/per+1) + 100
 		}
 	}
+	n += o.phaseAccounts()
 	setupStart := time.Now()
 	s, err := setupDB(ctx, pg, o.RunID, n, 20)
 	if err != nil {
@@ -339,6 +351,8 @@ func Run(ctx context.Context, o Options, pg *sqlx.DB, rdb redis.UniversalClient,
 		return nil, err
 	}
 	pool := append(reals, s.accounts...)
+	phasePool := pool[len(pool)-o.phaseAccounts():]
+	pool = pool[:len(pool)-o.phaseAccounts()]
 	username, err := createOrganizer(ctx, pg, o.RunID)
 	if err != nil {
 		return nil, fmt.Errorf("organizer: %w", err)
@@ -404,6 +418,26 @@ func Run(ctx context.Context, o Options, pg *sqlx.DB, rdb redis.UniversalClient,
 			}
 		}
 	}
+	if o.AutosavePhase > 0 && o.PhaseClients > 0 {
+		rep.AutosaveOnlyPerSec = r.autosavePhase(ctx, phasePool[:o.PhaseClients], o.AutosavePhase)
+		phasePool = phasePool[o.PhaseClients:]
+	}
+	if o.SubmitPhase > 0 && o.PhaseClients > 0 {
+		rep.SubmitOnlyPerSec = r.submitPhase(ctx, phasePool[:o.SubmitPhase], o.PhaseClients)
+	}
+	if o.AutosavePhase > 0 || o.SubmitPhase > 0 {
+		for _, f := range st.figures(0) {
+			switch f.Name {
+			case "autosave_only":
+				f.PerSecond = rep.AutosaveOnlyPerSec
+			case "submit_only":
+				f.PerSecond = rep.SubmitOnlyPerSec
+			default:
+				continue
+			}
+			rep.Endpoints = append(rep.Endpoints, f)
+		}
+	}
 	rep.Verification, err = verify(ctx, pg, r.records)
 	if err != nil {
 		return nil, fmt.Errorf("verification: %w", err)
@@ -425,10 +459,16 @@ func (rep *Report) print(out io.Writer) {
 	} else {
 		fmt.Fprintf(out, ", %d users", o.Users)
 	}
-	fmt.Fprintf(out, ", think %s, burst %d); ok/s over the window (board_top50_only: over its own phase)\n", o.Think, o.Burst)
+	fmt.Fprintf(out, ", think %s, burst %d); ok/s over the window (the *_only lines: over their own phase)\n", o.Think, o.Burst)
 	printFigures(out, rep.Endpoints)
 	if rep.BoardOnlyPerSec > 0 {
 		fmt.Fprintf(out, "board top-50 through HTTP with %d readers and nothing else running: %.0f reads/s\n", o.BoardReaders, rep.BoardOnlyPerSec)
+	}
+	if rep.AutosaveOnlyPerSec > 0 {
+		fmt.Fprintf(out, "autosaves only, %d clients without thinking: %.0f acknowledged/s\n", o.PhaseClients, rep.AutosaveOnlyPerSec)
+	}
+	if rep.SubmitOnlyPerSec > 0 {
+		fmt.Fprintf(out, "submits only, %d clients, %d attempts with every answer in the body: %.0f acknowledged/s\n", o.PhaseClients, o.SubmitPhase, rep.SubmitOnlyPerSec)
 	}
 	b := rep.Burst
 	if b.Starts > 0 {
@@ -455,8 +495,10 @@ func (rep *Report) print(out io.Writer) {
 				fmt.Fprintf(out, "  %-34s %8.1f/s / %8.0f/s = %5.2f  [%s]\n", name, v, base, v/base, target)
 			}
 		}
-		ratio("autosaves / raw INSERT", rep.endpoint("autosave").PerSecond, raw.InsertPerSec, ">= 2")
-		ratio("submits / raw INSERT", submits, raw.InsertPerSec, ">= 1")
+		ratio("autosaves (mixed load) / raw INSERT", rep.endpoint("autosave").PerSecond, raw.InsertPerSec, ">= 2")
+		ratio("autosaves (only) / raw INSERT", rep.AutosaveOnlyPerSec, raw.InsertPerSec, ">= 2")
+		ratio("submits (mixed load) / raw INSERT", submits, raw.InsertPerSec, ">= 1")
+		ratio("submits (only) / raw INSERT", rep.SubmitOnlyPerSec, raw.InsertPerSec, ">= 1")
 		ratio("board top-50 (reads only) / ZREVRANGE", rep.BoardOnlyPerSec, raw.ZRangePerSec, ">= 1")
 	}
 	v := rep.Verification

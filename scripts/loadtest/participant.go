@@ -197,30 +197,8 @@ func (r *runner) participant(ctx context.Context, acct vpAccount, startEndpoint 
 			body[q] = o
 		}
 	}
-	prediction := rand.IntN(5000)
-	sub := map[string]any{"answers": body, "prediction": prediction}
-	res = r.call(ctx, "submit", http.MethodPost, "/api/v1/attempts/"+rec.attemptID+"/submit", acct.Token, sub, http.StatusOK)
-	if res == nil {
-		rec.submitUncertain = true
-		for q := range body {
-			rec.uncertain[q] = true
-		}
+	if !r.submit(ctx, "submit", acct, rec, body) {
 		return
-	}
-	if res.status != http.StatusOK {
-		return
-	}
-	var sv submitView
-	if err := json.Unmarshal(res.body, &sv); err != nil || sv.Attempt.ID != rec.attemptID {
-		r.fail("submit %s: undecodable answer: %s", rec.attemptID, truncate(res.body, 200))
-		return
-	}
-	rec.submitted, rec.told, rec.rank = true, sv.Attempt, sv.Rank
-	if sv.Attempt.Status == "submitted" { // an expired attempt ignores the body
-		for q, o := range body {
-			rec.expected[q] = o
-			delete(rec.uncertain, q)
-		}
 	}
 	if rand.Float64() < r.o.PRepeat {
 		r.repeatSubmit(ctx, acct, rec, qs)
@@ -231,8 +209,42 @@ func (r *runner) participant(ctx context.Context, acct vpAccount, startEndpoint 
 	}
 }
 
+// submit sends a submit with body as its answers and a prediction, and
+// records what the server said; true when it was acknowledged.
+func (r *runner) submit(ctx context.Context, endpoint string, acct vpAccount, rec *attemptRecord, body map[string]string) bool {
+	sub := map[string]any{"answers": body, "prediction": rand.IntN(5000)}
+	res := r.call(ctx, endpoint, http.MethodPost, "/api/v1/attempts/"+rec.attemptID+"/submit", acct.Token, sub, http.StatusOK)
+	if res == nil {
+		rec.submitUncertain = true
+		for q := range body {
+			rec.uncertain[q] = true
+		}
+		return false
+	}
+	if res.status != http.StatusOK {
+		return false
+	}
+	var sv submitView
+	if err := json.Unmarshal(res.body, &sv); err != nil || sv.Attempt.ID != rec.attemptID {
+		r.fail("submit %s: undecodable answer: %s", rec.attemptID, truncate(res.body, 200))
+		return false
+	}
+	rec.submitted, rec.told, rec.rank = true, sv.Attempt, sv.Rank
+	if sv.Attempt.Status == "submitted" { // an expired attempt ignores the body
+		for q, o := range body {
+			rec.expected[q] = o
+			delete(rec.uncertain, q)
+		}
+	}
+	return true
+}
+
 func (r *runner) autosave(ctx context.Context, acct vpAccount, rec *attemptRecord, q, opt string) {
-	res := r.call(ctx, "autosave", http.MethodPut, "/api/v1/attempts/"+rec.attemptID+"/answers/"+q, acct.Token,
+	r.autosaveAs(ctx, "autosave", acct, rec, q, opt)
+}
+
+func (r *runner) autosaveAs(ctx context.Context, endpoint string, acct vpAccount, rec *attemptRecord, q, opt string) {
+	res := r.call(ctx, endpoint, http.MethodPut, "/api/v1/attempts/"+rec.attemptID+"/answers/"+q, acct.Token,
 		map[string]string{"option_id": opt}, http.StatusNoContent)
 	switch {
 	case res == nil:

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// The mixed load measures the contest as phones play it, where one submit
+// comes with nineteen autosaves. Issue 7's autosave and submit targets are
+// each path's own maximum, so after the mixed load two phases drive one
+// path at a time, as fast as -phase-clients clients can: autosaves on
+// attempts started for the phase, then submits of attempts started for it
+// (each submit carrying every answer and a prediction, as a page that
+// re-sends all does). Everything they are told is verified at the end with
+// the rest of the run.
+
+// phaseAccounts is how many accounts the two phases take.
+func (o Options) phaseAccounts() int {
+	n := 0
+	if o.AutosavePhase > 0 {
+		n += o.PhaseClients
+	}
+	if o.SubmitPhase > 0 {
+		n += o.SubmitPhase
+	}
+	return n
+}
+
+// startAll starts one attempt per account with clients at once (not timed
+// as part of any phase) and returns the attempts started.
+func (r *runner) startAll(ctx context.Context, accts []vpAccount, clients int) []*phaseAttempt {
+	out := make([]*phaseAttempt, len(accts))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(accts) || ctx.Err() != nil {
+					return
+				}
+				out[i] = r.startForPhase(ctx, accts[i])
+			}
+		}()
+	}
+	wg.Wait()
+	var started []*phaseAttempt
+	for _, a := range out {
+		if a != nil {
+			started = append(started, a)
+		}
+	}
+	return started
+}
+
+type phaseAttempt struct {
+	acct vpAccount
+	rec  *attemptRecord
+	qs   []phaseQuestion
+}
+
+type phaseQuestion struct {
+	id   string
+	opts []string
+}
+
+func (r *runner) startForPhase(ctx context.Context, acct vpAccount) *phaseAttempt {
+	res := r.call(ctx, "start_phase", http.MethodPost, "/api/v1/rounds/"+r.roundID+"/attempts", acct.Token, nil, http.StatusCreated)
+	if res == nil || res.status != http.StatusCreated {
+		return nil
+	}
+	var v attemptView
+	if err := json.Unmarshal(res.body, &v); err != nil || v.Attempt.ID == "" {
+		r.fail("start: undecodable answer: %s", truncate(res.body, 200))
+		return nil
+	}
+	a := &phaseAttempt{acct: acct, rec: &attemptRecord{accountID: acct.ID, attemptID: v.Attempt.ID,
+		expected: map[string]string{}, uncertain: map[string]bool{}}}
+	for _, q := range v.Attempt.Questions {
+		pq := phaseQuestion{id: q.ID}
+		for _, o := range q.Options {
+			pq.opts = append(pq.opts, o.ID)
+		}
+		a.qs = append(a.qs, pq)
+	}
+	r.mu.Lock()
+	r.records = append(r.records, a.rec)
+	r.mu.Unlock()
+	return a
+}
+
+// autosavePhase: each client autosaves answers of its own attempt, one
+// after the other without thinking, for d; the attempts are submitted
+// afterwards. It returns acknowledged autosaves per second.
+func (r *runner) autosavePhase(ctx context.Context, accts []vpAccount, d time.Duration) float64 {
+	attempts := r.startAll(ctx, accts, len(accts))
+	var acked atomic.Int64
+	phase, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for _, a := range attempts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; phase.Err() == nil; i++ {
+				q := a.qs[i%len(a.qs)]
+				before := a.rec.acked
+				r.autosaveAs(phase, "autosave_only", a.acct, a.rec, q.id, q.opts[rand.IntN(len(q.opts))])
+				acked.Add(int64(a.rec.acked - before))
+			}
+		}()
+	}
+	wg.Wait()
+	rate := float64(acked.Load()) / time.Since(start).Seconds()
+	for _, a := range attempts {
+		r.submit(ctx, "submit_phase", a.acct, a.rec, map[string]string{})
+	}
+	return rate
+}
+
+// submitPhase: every attempt started for the phase is submitted, by
+// clients at once, each submit with all its answers. It returns
+// acknowledged submits per second.
+func (r *runner) submitPhase(ctx context.Context, accts []vpAccount, clients int) float64 {
+	attempts := r.startAll(ctx, accts, clients)
+	var (
+		next  atomic.Int64
+		acked atomic.Int64
+		wg    sync.WaitGroup
+	)
+	start := time.Now()
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(attempts) || ctx.Err() != nil {
+					return
+				}
+				a := attempts[i]
+				body := make(map[string]string, len(a.qs))
+				for _, q := range a.qs {
+					body[q.id] = q.opts[rand.IntN(len(q.opts))]
+				}
+				if r.submit(ctx, "submit_only", a.acct, a.rec, body) {
+					acked.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(acked.Load()) / time.Since(start).Seconds()
+}
