@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -90,7 +91,12 @@ func (a *App) roundLeaderboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSONBlob(http.StatusOK, body)
+	h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+	if strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
+		h.Set(echo.HeaderContentEncoding, "gzip")
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body.gzipped)
+	}
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, body.plain)
 }
 
 // myLeaderboard is a participant's own line: GET

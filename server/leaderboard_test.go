@@ -1,7 +1,10 @@
 package server
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -127,6 +130,24 @@ func TestLeaderboardAPI(t *testing.T) {
 	etag := res.Header.Get("ETag")
 	if etag == "" {
 		t.Fatal("no ETag")
+	}
+	// The page is compressed once and kept (board_bodies.go): a phone that
+	// takes gzip gets the same JSON compressed, one that does not gets it
+	// plain.
+	gz := b.expect(b.do("GET", path, nil, request{headers: map[string]string{"Accept-Encoding": "gzip"}}), http.StatusOK)
+	if gz.Header.Get("Content-Encoding") != "gzip" || !strings.Contains(gz.Header.Get("Vary"), "Accept-Encoding") {
+		t.Fatalf("board with Accept-Encoding gzip: headers %v", gz.Header)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if unzipped, err := io.ReadAll(zr); err != nil || !bytes.Equal(unzipped, res.Body) {
+		t.Fatalf("gzipped board %q (%v), plain %q", unzipped, err, res.Body)
+	}
+	plain := b.expect(b.do("GET", path, nil, request{headers: map[string]string{"Accept-Encoding": "identity"}}), http.StatusOK)
+	if plain.Header.Get("Content-Encoding") != "" || !bytes.Equal(plain.Body, res.Body) {
+		t.Fatalf("board without gzip: %v %q", plain.Header, plain.Body)
 	}
 	b.expect(b.do("GET", path, nil, request{headers: map[string]string{"If-None-Match": etag}}), http.StatusNotModified)
 

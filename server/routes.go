@@ -1,6 +1,7 @@
 package server
 
 import (
+	"compress/gzip"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -74,7 +75,7 @@ func (a *App) routes() []route {
 		{method: http.MethodPost, path: "/api/v1/admin/contests/:id/rounds", access: organizer, handler: a.createRound},
 		{method: http.MethodGet, path: "/api/v1/admin/rounds/:id", access: organizer, handler: a.adminGetRound},
 		{method: http.MethodPatch, path: "/api/v1/admin/rounds/:id", access: organizer, handler: a.updateRound},
-		{method: http.MethodPost, path: "/api/v1/rounds/:id/attempts", access: participant, handler: a.startAttempt, perUser: &ruleStart},
+		{method: http.MethodPost, path: startAttemptPath, access: participant, handler: a.startAttempt, perUser: &ruleStart},
 		{method: http.MethodGet, path: "/api/v1/attempts/:id", access: participant, handler: a.getAttempt},
 		{method: http.MethodPut, path: "/api/v1/attempts/:id/answers/:question_id", access: participant, handler: a.saveAnswer, perUser: &ruleAutosave},
 		{method: http.MethodPut, path: "/api/v1/attempts/:id/prediction", access: participant, handler: a.savePrediction, perUser: &ruleAutosave},
@@ -92,8 +93,8 @@ func (a *App) routes() []route {
 		{method: http.MethodGet, path: "/admin/rounds/:id", access: organizer, handler: a.adminRoundPage},
 
 		// Live leaderboards (issue 5).
-		{method: http.MethodGet, path: "/api/v1/rounds/:id/leaderboard", access: public, handler: a.roundLeaderboard},
-		{method: http.MethodGet, path: "/api/v1/rounds/:id/leaderboard/me", access: participant, handler: a.myLeaderboard},
+		{method: http.MethodGet, path: boardPath, access: public, handler: a.roundLeaderboard},
+		{method: http.MethodGet, path: boardMinePath, access: participant, handler: a.myLeaderboard},
 		{method: http.MethodGet, path: "/api/v1/admin/rounds/:id/leaderboard", access: organizer, handler: a.adminBoardSettings},
 		{method: http.MethodPut, path: "/api/v1/admin/rounds/:id/leaderboard", access: organizer, handler: a.setBoardSettings},
 		{method: http.MethodGet, path: "/rounds/:id/leaderboard", access: public, handler: a.leaderboardPage},
@@ -165,7 +166,7 @@ func (a *App) newEcho() *echo.Echo {
 		e.IPExtractor = echo.ExtractIPDirect()
 	}
 	e.Use(a.observe, a.securityHeaders)
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024}))
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: gzip.BestSpeed, MinLength: 1024, Skipper: skipGzip}))
 	for _, r := range a.routes() {
 		var mw []echo.MiddlewareFunc
 		if !r.bare {
@@ -181,4 +182,28 @@ func (a *App) newEcho() *echo.Echo {
 		e.Add(r.method, r.path, r.handler, mw...)
 	}
 	return e
+}
+
+// Paths whose responses skipGzip treats apart.
+const (
+	startAttemptPath = "/api/v1/rounds/:id/attempts"
+	boardPath        = "/api/v1/rounds/:id/leaderboard"
+	boardMinePath    = "/api/v1/rounds/:id/leaderboard/me"
+)
+
+// skipGzip leaves the gzip middleware out where it costs more than it
+// saves. The middleware resets a compressor for every request it wraps,
+// even one answered with no body, and the load test's profile showed
+// those resets on every autosave: so only GET and HEAD responses (pages,
+// lists, a reloaded attempt) and the paper a start returns are compressed,
+// at the fastest level. The live board compresses its cached page once
+// itself (board_bodies.go).
+func skipGzip(c echo.Context) bool {
+	switch c.Request().Method {
+	case http.MethodGet, http.MethodHead:
+		return c.Path() == boardPath
+	case http.MethodPost:
+		return c.Path() != startAttemptPath
+	}
+	return true
 }

@@ -52,6 +52,7 @@ type Options struct {
 	Users     int           // closed: participants playing at once
 	MaxActive int           // open: cap on participants playing at once
 	Burst     int           // participants starting together when the round opens
+	BurstRate float64       // the burst's starts arrive at this rate per second (0: all at once)
 	Duration  time.Duration // how long participants keep arriving
 	Drain     time.Duration // after Duration: time for those playing to finish
 	Think     time.Duration // mean time on a question
@@ -114,6 +115,7 @@ func main() {
 	fs.IntVar(&o.Users, "users", o.Users, "closed model: participants playing at once")
 	fs.IntVar(&o.MaxActive, "max-active", o.MaxActive, "open model: at most this many playing at once (more arrivals are counted as dropped)")
 	fs.IntVar(&o.Burst, "burst", o.Burst, "participants starting together when the round opens")
+	fs.Float64Var(&o.BurstRate, "burst-rate", o.BurstRate, "the burst's starts arrive at this many per second (0: all at once)")
 	fs.DurationVar(&o.Duration, "duration", o.Duration, "how long participants keep arriving")
 	fs.DurationVar(&o.Drain, "drain", o.Drain, "after -duration, time for those playing to finish (without thinking)")
 	fs.DurationVar(&o.Think, "think", o.Think, "mean think time per question (0: as fast as answers come)")
@@ -419,8 +421,9 @@ func Run(ctx context.Context, o Options, pg *sqlx.DB, rdb redis.UniversalClient,
 		}
 	}
 	if o.AutosavePhase > 0 && o.PhaseClients > 0 {
-		rep.AutosaveOnlyPerSec = r.autosavePhase(ctx, phasePool[:o.PhaseClients], o.AutosavePhase)
-		phasePool = phasePool[o.PhaseClients:]
+		n := o.PhaseClients * attemptsPerAutosaveClient
+		rep.AutosaveOnlyPerSec = r.autosavePhase(ctx, phasePool[:n], o.PhaseClients, o.AutosavePhase)
+		phasePool = phasePool[n:]
 	}
 	if o.SubmitPhase > 0 && o.PhaseClients > 0 {
 		rep.SubmitOnlyPerSec = r.submitPhase(ctx, phasePool[:o.SubmitPhase], o.PhaseClients)
@@ -468,12 +471,16 @@ func (rep *Report) print(out io.Writer) {
 		fmt.Fprintf(out, "autosaves only, %d clients without thinking: %.0f acknowledged/s\n", o.PhaseClients, rep.AutosaveOnlyPerSec)
 	}
 	if rep.SubmitOnlyPerSec > 0 {
-		fmt.Fprintf(out, "submits only, %d clients, %d attempts with every answer in the body: %.0f acknowledged/s\n", o.PhaseClients, o.SubmitPhase, rep.SubmitOnlyPerSec)
+		fmt.Fprintf(out, "submits only, %d clients, %d attempts with their answers autosaved: %.0f acknowledged/s\n", o.PhaseClients, o.SubmitPhase, rep.SubmitOnlyPerSec)
 	}
 	b := rep.Burst
 	if b.Starts > 0 {
-		fmt.Fprintf(out, "opening burst: %d starts answered in %s: %.0f starts/s, p99 %s, %d shed with 503\n",
-			b.Starts, b.Span.Round(time.Millisecond), b.PerSec, ms(b.P99), b.Shed503)
+		arrivals := "all at once"
+		if o.BurstRate > 0 {
+			arrivals = fmt.Sprintf("arriving at %.0f/s", o.BurstRate)
+		}
+		fmt.Fprintf(out, "opening burst (%s): %d starts answered in %s: %.0f starts/s, p99 %s, %d shed with 503\n",
+			arrivals, b.Starts, b.Span.Round(time.Millisecond), b.PerSec, ms(b.P99), b.Shed503)
 	}
 	if rep.Dropped > 0 {
 		fmt.Fprintf(out, "dropped arrivals (cap -max-active or no account left): %d\n", rep.Dropped)

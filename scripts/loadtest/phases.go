@@ -14,22 +14,26 @@ import (
 // comes with nineteen autosaves. Issue 7's autosave and submit targets are
 // each path's own maximum, so after the mixed load two phases drive one
 // path at a time, as fast as -phase-clients clients can: autosaves on
-// attempts started for the phase, then submits of attempts started for it
-// (each submit carrying every answer and a prediction, as a page that
-// re-sends all does). Everything they are told is verified at the end with
+// attempts started for the phase, then submits of attempts started and
+// answered for it. Everything they are told is verified at the end with
 // the rest of the run.
 
 // phaseAccounts is how many accounts the two phases take.
 func (o Options) phaseAccounts() int {
 	n := 0
 	if o.AutosavePhase > 0 {
-		n += o.PhaseClients
+		n += o.PhaseClients * attemptsPerAutosaveClient
 	}
 	if o.SubmitPhase > 0 {
 		n += o.SubmitPhase
 	}
 	return n
 }
+
+// attemptsPerAutosaveClient: each client of the autosave phase answers
+// several attempts in turn, so that no participant goes past the
+// per-participant autosave budget (600 a minute), which no phone reaches.
+const attemptsPerAutosaveClient = 10
 
 // startAll starts one attempt per account with clients at once (not timed
 // as part of any phase) and returns the attempts started.
@@ -96,22 +100,27 @@ func (r *runner) startForPhase(ctx context.Context, acct vpAccount) *phaseAttemp
 	return a
 }
 
-// autosavePhase: each client autosaves answers of its own attempt, one
+// autosavePhase: each client autosaves answers of its own attempts, one
 // after the other without thinking, for d; the attempts are submitted
 // afterwards. It returns acknowledged autosaves per second.
-func (r *runner) autosavePhase(ctx context.Context, accts []vpAccount, d time.Duration) float64 {
-	attempts := r.startAll(ctx, accts, len(accts))
+func (r *runner) autosavePhase(ctx context.Context, accts []vpAccount, clients int, d time.Duration) float64 {
+	attempts := r.startAll(ctx, accts, clients)
 	var acked atomic.Int64
 	phase, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	start := time.Now()
 	var wg sync.WaitGroup
-	for _, a := range attempts {
+	for c := 0; c < clients; c++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := 0; phase.Err() == nil; i++ {
-				q := a.qs[i%len(a.qs)]
+			var mine []*phaseAttempt
+			for i := c; i < len(attempts); i += clients {
+				mine = append(mine, attempts[i])
+			}
+			for i := 0; phase.Err() == nil && len(mine) > 0; i++ {
+				a := mine[i%len(mine)]
+				q := a.qs[(i/len(mine))%len(a.qs)]
 				before := a.rec.acked
 				r.autosaveAs(phase, "autosave_only", a.acct, a.rec, q.id, q.opts[rand.IntN(len(q.opts))])
 				acked.Add(int64(a.rec.acked - before))
@@ -126,16 +135,34 @@ func (r *runner) autosavePhase(ctx context.Context, accts []vpAccount, d time.Du
 	return rate
 }
 
-// submitPhase: every attempt started for the phase is submitted, by
-// clients at once, each submit with all its answers. It returns
-// acknowledged submits per second.
+// submitPhase: every attempt started for the phase has its answers
+// autosaved (not timed), then is submitted, by clients at once, as a phone
+// submits once its answers are saved: the body carries only the
+// prediction. It returns acknowledged submits per second.
 func (r *runner) submitPhase(ctx context.Context, accts []vpAccount, clients int) float64 {
 	attempts := r.startAll(ctx, accts, clients)
-	var (
-		next  atomic.Int64
-		acked atomic.Int64
-		wg    sync.WaitGroup
-	)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(attempts) || ctx.Err() != nil {
+					return
+				}
+				a := attempts[i]
+				for _, q := range a.qs {
+					r.autosaveAs(ctx, "autosave_phase", a.acct, a.rec, q.id, q.opts[rand.IntN(len(q.opts))])
+				}
+			}
+		}()
+	}
+	wg.Wait()
+
+	var acked atomic.Int64
+	next.Store(0)
 	start := time.Now()
 	for c := 0; c < clients; c++ {
 		wg.Add(1)
@@ -147,9 +174,13 @@ func (r *runner) submitPhase(ctx context.Context, accts []vpAccount, clients int
 					return
 				}
 				a := attempts[i]
-				body := make(map[string]string, len(a.qs))
+				// Whatever was not acknowledged goes in the body, as the
+				// quiz page sends its offline queue.
+				body := map[string]string{}
 				for _, q := range a.qs {
-					body[q.id] = q.opts[rand.IntN(len(q.opts))]
+					if _, ok := a.rec.expected[q.id]; !ok || a.rec.uncertain[q.id] {
+						body[q.id] = q.opts[rand.IntN(len(q.opts))]
+					}
 				}
 				if r.submit(ctx, "submit_only", a.acct, a.rec, body) {
 					acked.Add(1)

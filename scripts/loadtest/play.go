@@ -58,6 +58,13 @@ func play(ctx context.Context, r *runner, pool []vpAccount, opensAt time.Time, r
 			if !ok {
 				break
 			}
+			if o.BurstRate > 0 {
+				// Phones opening the page over the first seconds, at a rate.
+				at := start.Add(time.Duration(float64(i) / o.BurstRate * float64(time.Second)))
+				if !sleep(ctx, time.Until(at), nil) {
+					break
+				}
+			}
 			started.Add(1)
 			launch(acct, "start_burst", func() {
 				last.Store(int64(time.Since(start)))
