@@ -80,7 +80,7 @@ func (s *Service) Start(ctx context.Context, roundID, participantID int64) (Atte
 				resumeID = cur.ID
 				return nil
 			}
-			if finalized, err = tx.finalize(ctx, []int64{cur.ID}, AttemptExpired, now, nil); err != nil {
+			if finalized, err = tx.expire(ctx, []int64{cur.ID}, now); err != nil {
 				return err
 			}
 		}
@@ -264,40 +264,24 @@ func (s *Service) Submit(ctx context.Context, attemptID, participantID int64, in
 		return SubmitResult{}, apperr.Field("prediction", "attempt.prediction_range", MaxPredictionValue)
 	}
 	now := s.now()
-	var finalized []finalizedAttempt
-	err = s.st.inTx(ctx, func(tx txStore) error {
-		a, err := tx.lockAttempt(ctx, attemptID)
-		if err != nil {
-			return err
-		}
-		if a.ParticipantID != participantID {
-			return apperr.New(apperr.NotFound, "attempt.not_found")
-		}
-		if a.Status != AttemptInProgress {
-			return nil // already finished: the stored result stands
-		}
-		if a.DeadlineAt.Before(now.Add(-s.grace)) {
-			finalized, err = tx.finalize(ctx, []int64{a.ID}, AttemptExpired, now, nil)
-			return err
-		}
-		if err := checkAgainstPaper(a.Refs, answers); err != nil {
-			return err
-		}
-		if err := tx.saveAnswers(ctx, a.ID, answers, now); err != nil {
-			return err
-		}
-		finalized, err = tx.finalize(ctx, []int64{a.ID}, AttemptSubmitted, now, in.Prediction)
-		return err
-	})
-	if err != nil {
+	it := &submitItem{attemptID: attemptID, participantID: participantID, answers: answers, prediction: in.Prediction,
+		now: now, cutoff: now.Add(-s.grace)}
+	if err := s.submits.save(ctx, it); err != nil {
 		return SubmitResult{}, err
 	}
-	s.recordFinalized(ctx, finalized)
+	if it.err != nil {
+		return SubmitResult{}, it.err
+	}
+	if it.finalized == nil {
+		// Already finished (a repeat, or another tab): the stored result.
+		return s.result(ctx, attemptID, participantID)
+	}
+	f := *it.finalized
+	s.recordFinalized(ctx, []finalizedAttempt{f})
 	// The common case, a ranked attempt this submit finished: answered
-	// from what finalize returned. A repeat, an expiry or a practice round
-	// (with its review) reads the stored attempt.
-	if len(finalized) == 1 && finalized[0].Status == AttemptSubmitted && !finalized[0].Practice {
-		f := finalized[0]
+	// from what finalize returned. An expiry or a practice round (with its
+	// review) reads the stored attempt.
+	if f.Status == AttemptSubmitted && !f.Practice {
 		rank, err := s.rank(ctx, f.RoundID, participantID)
 		if err != nil {
 			return SubmitResult{}, err

@@ -18,6 +18,10 @@ import (
 // group is the one autosave that came; the busier it gets, the larger the
 // groups, which is when they pay.
 
+// The same holds for submits, whose transaction is a row lock, a scoring
+// update and a commit: submits that arrive together are committed in one
+// transaction (submitcommit.go).
+
 // answerSave is one autosave waiting for its group's commit.
 type answerSave struct {
 	attemptID, participantID, questionID int64
@@ -27,41 +31,49 @@ type answerSave struct {
 	res saveResult
 }
 
+func (it *answerSave) groupKey() saveKey { return saveKey{it.attemptID, it.questionID} }
+
+// saveKey names what one group must not hold twice: one statement cannot
+// upsert a row twice, and a group cannot submit an attempt twice.
 type saveKey struct{ attempt, question int64 }
 
-// saveGroup is a set of autosaves committed together. Two saves of the
-// same question of an attempt never share a group (one statement cannot
-// upsert a row twice); the later one goes to the next group.
-type saveGroup struct {
-	items []*answerSave
+// groupItem is what a groupCommit commits: an autosave or a submit.
+type groupItem interface {
+	groupKey() saveKey
+}
+
+// saveGroup is a set of items committed together. Two items with the same
+// key never share a group; the later one goes to the next group.
+type saveGroup[T groupItem] struct {
+	items []T
 	keys  map[saveKey]struct{}
 	err   error
 	done  chan struct{}
 }
 
-// groupCommit queues autosaves into groups and commits up to maxRunning
+// groupCommit queues items into groups and commits up to maxRunning
 // groups at once, in arrival order.
-type groupCommit struct {
-	commit     func(ctx context.Context, items []*answerSave) error
+type groupCommit[T groupItem] struct {
+	commit     func(ctx context.Context, items []T) error
 	maxGroup   int
 	maxRunning int
 
 	mu      sync.Mutex
-	queue   []*saveGroup
+	queue   []*saveGroup[T]
 	running int
 }
 
-func newGroupCommit(maxGroup, maxRunning int, commit func(context.Context, []*answerSave) error) *groupCommit {
-	return &groupCommit{commit: commit, maxGroup: maxGroup, maxRunning: maxRunning}
+func newGroupCommit[T groupItem](maxGroup, maxRunning int, commit func(context.Context, []T) error) *groupCommit[T] {
+	return &groupCommit[T]{commit: commit, maxGroup: maxGroup, maxRunning: maxRunning}
 }
 
 // save queues it and returns once its group is committed (or failed), or
-// when ctx ends: then the save may or may not be committed, and the
+// when ctx ends: then the item may or may not be committed, and the
 // caller does not acknowledge it.
-func (g *groupCommit) save(ctx context.Context, it *answerSave) error {
-	k := saveKey{it.attemptID, it.questionID}
+func (g *groupCommit[T]) save(ctx context.Context, it T) error {
+	k := it.groupKey()
 	g.mu.Lock()
-	var grp *saveGroup
+	var grp *saveGroup[T]
 	if n := len(g.queue); n > 0 {
 		last := g.queue[n-1]
 		if _, dup := last.keys[k]; !dup && len(last.items) < g.maxGroup {
@@ -69,7 +81,7 @@ func (g *groupCommit) save(ctx context.Context, it *answerSave) error {
 		}
 	}
 	if grp == nil {
-		grp = &saveGroup{keys: map[saveKey]struct{}{}, done: make(chan struct{})}
+		grp = &saveGroup[T]{keys: map[saveKey]struct{}{}, done: make(chan struct{})}
 		g.queue = append(g.queue, grp)
 	}
 	grp.items = append(grp.items, it)
@@ -91,7 +103,7 @@ func (g *groupCommit) save(ctx context.Context, it *answerSave) error {
 
 // takeLocked pops the next group to commit when fewer than maxRunning are
 // being committed.
-func (g *groupCommit) takeLocked() *saveGroup {
+func (g *groupCommit[T]) takeLocked() *saveGroup[T] {
 	if g.running >= g.maxRunning || len(g.queue) == 0 {
 		return nil
 	}
@@ -104,14 +116,15 @@ func (g *groupCommit) takeLocked() *saveGroup {
 
 // run commits one group, then hands the next waiting group, if any, to a
 // goroutine of its own.
-func (g *groupCommit) run(ctx context.Context, grp *saveGroup) {
+func (g *groupCommit[T]) run(ctx context.Context, grp *saveGroup[T]) {
 	// Sorted, so that concurrent groups and other transactions lock
 	// attempts and answer rows in one order and cannot deadlock.
-	slices.SortFunc(grp.items, func(a, b *answerSave) int {
-		if a.attemptID != b.attemptID {
-			return compareInt64(a.attemptID, b.attemptID)
+	slices.SortFunc(grp.items, func(a, b T) int {
+		ka, kb := a.groupKey(), b.groupKey()
+		if ka.attempt != kb.attempt {
+			return compareInt64(ka.attempt, kb.attempt)
 		}
-		return compareInt64(a.questionID, b.questionID)
+		return compareInt64(ka.question, kb.question)
 	})
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	grp.err = g.commit(cctx, grp.items)

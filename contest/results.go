@@ -164,7 +164,7 @@ func (s *Service) close(ctx context.Context, actor Actor, roundID int64) (Closin
 			return err
 		}
 		if len(ids) > 0 {
-			if done, err = tx.finalize(ctx, ids, AttemptExpired, now, nil); err != nil {
+			if done, err = tx.expire(ctx, ids, now); err != nil {
 				return err
 			}
 		}

@@ -79,7 +79,9 @@ type Service struct {
 	clock clock.Clock
 	grace time.Duration
 	log   *slog.Logger
-	saves *groupCommit
+	saves *groupCommit[*answerSave]
+	// submits commits submits in groups (submitcommit.go)
+	submits *groupCommit[*submitItem]
 	// rounds spares Start reading the round of every start of a burst
 	rounds roundCache
 }
@@ -100,7 +102,8 @@ func New(db *sqlx.DB, bank Bank, board Board, clk clock.Clock, opt Options) *Ser
 	}
 	st := store{db: db, stmts: pgstmt.New(db)}
 	return &Service{st: st, bank: bank, board: board, clock: clk, grace: opt.Grace, log: opt.Logger,
-		saves: newGroupCommit(opt.AutosaveGroup, opt.AutosaveCommitters, st.saveAnswerGroup)}
+		saves:   newGroupCommit(opt.AutosaveGroup, opt.AutosaveCommitters, st.saveAnswerGroup),
+		submits: newGroupCommit(submitGroupMax, submitCommitters, st.submitGroup)}
 }
 
 // now is the service's clock truncated to the millisecond: every time an

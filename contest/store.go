@@ -344,24 +344,8 @@ type lockedAttempt struct {
 	Refs              []questions.PaperRef
 }
 
-// lockAttempt takes an attempt's row lock (as every writer of attempts
-// does) and reads what a submit checks.
-func (t txStore) lockAttempt(ctx context.Context, id int64) (lockedAttempt, error) {
-	var (
-		a     lockedAttempt
-		paper []byte
-	)
-	err := t.queryRow(ctx, `
-		SELECT id, participant_id, status, deadline_at, paper FROM attempts WHERE id = $1 FOR UPDATE`, id,
-	).Scan(&a.ID, &a.ParticipantID, &a.Status, &a.DeadlineAt, &paper)
-	if err != nil {
-		return a, notFound(err, "attempt.not_found")
-	}
-	a.DeadlineAt = a.DeadlineAt.UTC()
-	if err := json.Unmarshal(paper, &a.Refs); err != nil {
-		return a, fmt.Errorf("attempt %d paper: %w", a.ID, err)
-	}
-	return a, nil
+func unmarshalPaper(b []byte, refs *[]questions.PaperRef) error {
+	return json.Unmarshal(b, refs)
 }
 
 type attemptBrief struct {
@@ -561,26 +545,6 @@ func (s store) savePrediction(ctx context.Context, attemptID, participantID int6
 	return r, err
 }
 
-// saveAnswers merges the answers of a submit body into the saved ones.
-func (t txStore) saveAnswers(ctx context.Context, attemptID int64, answers map[int64]string, now time.Time) error {
-	if len(answers) == 0 {
-		return nil
-	}
-	qs := make([]int64, 0, len(answers))
-	os := make([]string, 0, len(answers))
-	for q, o := range answers {
-		qs = append(qs, q)
-		os = append(os, o)
-	}
-	_, err := t.exec(ctx, `
-		INSERT INTO attempt_answers (attempt_id, question_id, option_id, saved_at)
-		SELECT $1, x.q, x.o, $4 FROM unnest($2::bigint[], $3::text[]) AS x(q, o)
-		ON CONFLICT (attempt_id, question_id)
-		DO UPDATE SET option_id = EXCLUDED.option_id, saved_at = EXCLUDED.saved_at`,
-		attemptID, pq.Array(qs), pq.Array(os), now)
-	return err
-}
-
 // finalizedAttempt is an attempt finalize just finished, with its result
 // and what its board entry needs.
 type finalizedAttempt struct {
@@ -605,39 +569,63 @@ func (f finalizedAttempt) entry() leaderboard.Entry {
 		CorrectCount: f.CorrectCount, Score: f.Score, DurationMS: f.DurationMS, SubmittedAt: f.SubmittedAt}
 }
 
+// finalizeItem is one attempt to finish: at is when (the submit's time,
+// or the sweeper's), prediction a submit body's prediction or nil.
+type finalizeItem struct {
+	id         int64
+	at         time.Time
+	prediction *int
+}
+
 // finalize scores and finishes attempts still in progress, in one
 // statement: correct answers are counted against the attempt's answer key.
-// A submitted attempt ends at the submit, capped at its deadline (a submit
+// A submitted attempt ends at its submit, capped at its deadline (a submit
 // in the grace gains nothing); an expired one ends at its deadline, so its
-// result does not depend on when the sweeper came by. A prediction, when
-// given, is stored in the same statement (a submit's body). The caller
-// holds the attempts' row locks, taken in an earlier statement of its
-// transaction so that this one sees every answer committed before. It
-// returns each finished attempt's result, so that neither the board nor
-// the submit's answer reads it again.
-func (t txStore) finalize(ctx context.Context, ids []int64, status string, now time.Time, prediction *int) ([]finalizedAttempt, error) {
+// result does not depend on when the sweeper came by. A submit body's
+// prediction is stored in the same statement. The caller holds the
+// attempts' row locks, taken in an earlier statement of its transaction so
+// that this one sees every answer committed before. It returns each
+// finished attempt's result, so that neither the board nor the submit's
+// answer reads it again.
+func (t txStore) finalize(ctx context.Context, status string, items []finalizeItem) ([]finalizedAttempt, error) {
+	if len(items) == 0 {
+		return nil, nil
+	}
+	ids, ats, preds := make([]int64, len(items)), make([]string, len(items)), make([]int64, len(items))
+	for i, it := range items {
+		ids[i], ats[i], preds[i] = it.id, it.at.Format(time.RFC3339Nano), -1
+		if it.prediction != nil {
+			preds[i] = int64(*it.prediction)
+		}
+	}
 	rows, err := t.query(ctx, `
-		WITH s AS (
-			SELECT a.id,
-				CASE WHEN $2::text = 'submitted' THEN least($3::timestamptz, a.deadline_at) ELSE a.deadline_at END AS ended_at,
+		WITH f AS (
+			SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[]) AS f(id, at, prediction)
+		), s AS (
+			SELECT a.id, f.at, nullif(f.prediction, -1)::int AS prediction,
+				CASE WHEN $4::text = 'submitted' THEN least(f.at, a.deadline_at) ELSE a.deadline_at END AS ended_at,
 				(SELECT count(*) FROM attempt_answers aa
 				 WHERE aa.attempt_id = a.id AND a.answer_key ->> aa.question_id::text = aa.option_id) AS correct
-			FROM attempts a
-			WHERE a.id = ANY($1) AND a.status = 'in_progress'
+			FROM f JOIN attempts a ON a.id = f.id
+			-- finalized_at IS NULL means in progress (a CHECK says so). Not
+			-- "status = 'in_progress'": with stale statistics the planner
+			-- then scanned a whole partial index of attempts in progress
+			-- instead of finding these by id (see migration 0500).
+			WHERE a.finalized_at IS NULL
 		)
 		UPDATE attempts a
-		SET status = $2,
+		SET status = $4,
 			submitted_at = s.ended_at,
 			duration_ms = (extract(epoch FROM s.ended_at - a.started_at) * 1000)::bigint,
 			correct_count = s.correct,
 			score = s.correct * r.points_per_question,
-			finalized_at = $3,
-			prediction = coalesce($4::int, a.prediction)
+			finalized_at = s.at,
+			prediction = coalesce(s.prediction, a.prediction)
 		FROM s, rounds r, users u
 		WHERE a.id = s.id AND r.id = a.round_id AND u.id = a.participant_id
 		RETURNING a.id, a.round_id, a.participant_id, r.practice, a.status, a.correct_count, a.score,
 			a.question_count, a.duration_ms, a.submitted_at, a.prediction, coalesce(u.unit_id, 0)`,
-		pq.Array(ids), status, now, prediction)
+		pq.Array(ids), pq.Array(ats), pq.Array(preds), status)
 	if err != nil {
 		return nil, err
 	}
@@ -655,13 +643,22 @@ func (t txStore) finalize(ctx context.Context, ids []int64, status string, now t
 	return out, rows.Err()
 }
 
+// expire finishes attempts past their deadline (status expired), at now.
+func (t txStore) expire(ctx context.Context, ids []int64, now time.Time) ([]finalizedAttempt, error) {
+	items := make([]finalizeItem, len(ids))
+	for i, id := range ids {
+		items[i] = finalizeItem{id: id, at: now}
+	}
+	return t.finalize(ctx, AttemptExpired, items)
+}
+
 // claimDue locks up to limit attempts in progress whose deadline is before
 // cutoff, skipping those another sweeper, a submit or an autosave holds.
 func (t txStore) claimDue(ctx context.Context, cutoff time.Time, limit int) ([]int64, error) {
 	var ids []int64
 	err := t.tx.SelectContext(ctx, &ids, `
 		SELECT id FROM attempts
-		WHERE status = 'in_progress' AND deadline_at < $1
+		WHERE status = 'in_progress' AND finalized_at IS NULL AND deadline_at < $1
 		ORDER BY deadline_at
 		LIMIT $2
 		FOR UPDATE SKIP LOCKED`, cutoff, limit)

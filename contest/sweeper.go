@@ -24,7 +24,7 @@ func (s *Service) FinalizeExpired(ctx context.Context, limit int) (int, error) {
 		}
 		// A second statement, so that it reads every answer committed
 		// before the claim took its locks.
-		done, err = tx.finalize(ctx, ids, AttemptExpired, now, nil)
+		done, err = tx.expire(ctx, ids, now)
 		return err
 	})
 	if err != nil {
@@ -47,7 +47,7 @@ func (s *Service) finalizeOne(ctx context.Context, id int64) error {
 		if a.Status != AttemptInProgress || !a.DeadlineAt.Before(now.Add(-s.grace)) {
 			return nil
 		}
-		done, err = tx.finalize(ctx, []int64{id}, AttemptExpired, now, nil)
+		done, err = tx.expire(ctx, []int64{id}, now)
 		return err
 	})
 	if err != nil {
@@ -99,7 +99,7 @@ func (s *Service) CloseNow(ctx context.Context, actor Actor, roundID int64) (int
 		if err != nil || len(ids) == 0 {
 			return err
 		}
-		done, err = tx.finalize(ctx, ids, AttemptExpired, now, nil)
+		done, err = tx.expire(ctx, ids, now)
 		return err
 	})
 	if err != nil {
