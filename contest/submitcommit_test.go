@@ -24,10 +24,10 @@ func TestSubmitGroupOutcomesPerItem(t *testing.T) {
 	pred := 42
 	items := []*submitItem{
 		{attemptID: v1.ID, participantID: p1, answers: map[int64]string{q.ID: q.Options[2].ID}, prediction: &pred}, // submitted
-		{attemptID: v2.ID, participantID: p1}, // someone else's
-		{attemptID: v3.ID, participantID: p3}, // already submitted
+		{attemptID: v2.ID, participantID: p1},                                                      // someone else's
+		{attemptID: v3.ID, participantID: p3},                                                      // already submitted
 		{attemptID: v4.ID, participantID: p4, answers: map[int64]string{999_999: q.Options[0].ID}}, // not in the paper
-		{attemptID: v5.ID, participantID: p5}, // past its deadline and grace: expires
+		{attemptID: v5.ID, participantID: p5},                                                      // past its deadline and grace: expires
 	}
 	for _, it := range items {
 		it.now, it.cutoff = now, cutoff
