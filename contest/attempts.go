@@ -29,7 +29,7 @@ func (s *Service) Start(ctx context.Context, roundID, participantID int64) (Atte
 		return AttemptView{}, false, apperr.New(apperr.RoundNotOpen, "round.not_open")
 	}
 	// Resuming is the common case (a reload, a second phone): no draw, no lock.
-	if cur, ok, err := s.st.inProgressAttempt(ctx, s.st.db, roundID, participantID); err != nil {
+	if cur, ok, err := s.st.inProgressAttempt(ctx, roundID, participantID); err != nil {
 		return AttemptView{}, false, err
 	} else if ok && now.Before(cur.DeadlineAt) {
 		v, err := s.Attempt(ctx, cur.ID, participantID)
@@ -55,56 +55,21 @@ func (s *Service) Start(ctx context.Context, roundID, participantID int64) (Atte
 	}
 	deadline = deadline.Truncate(time.Millisecond)
 
-	var (
-		resumeID  int64
-		limited   bool
-		finalized []finalizedAttempt
-		created   attemptRow
-	)
-	closed := false
-	err = s.st.inTx(ctx, func(tx txStore) error {
-		started, open, err := tx.lockParticipant(ctx, roundID, participantID, now)
-		if err != nil {
-			return err
-		}
-		if !open {
-			closed = true
-			return nil
-		}
-		cur, ok, err := s.st.inProgressAttempt(ctx, tx.tx, roundID, participantID)
-		if err != nil {
-			return err
-		}
-		if ok {
-			if now.Before(cur.DeadlineAt) {
-				resumeID = cur.ID
-				return nil
-			}
-			if finalized, err = tx.expire(ctx, []int64{cur.ID}, now); err != nil {
-				return err
-			}
-		}
-		if !r.Practice && started >= r.MaxAttempts {
-			limited = true
-			return nil // commit the finalization above, if any
-		}
-		created, err = tx.insertAttempt(ctx, r, participantID, paper, now, deadline)
-		return err
-	})
-	if err != nil {
+	it := &startItem{round: r, participantID: participantID, paper: paper, now: now, deadline: deadline}
+	if err := s.starts.save(ctx, it); err != nil {
 		return AttemptView{}, false, err
 	}
-	s.recordFinalized(ctx, finalized)
-	if closed {
+	s.recordFinalized(ctx, it.finalized)
+	switch {
+	case it.closed:
 		return AttemptView{}, false, apperr.New(apperr.RoundNotOpen, "round.not_open")
-	}
-	if resumeID != 0 {
-		v, err := s.Attempt(ctx, resumeID, participantID)
+	case it.resumeID != 0:
+		v, err := s.Attempt(ctx, it.resumeID, participantID)
 		return v, false, err
-	}
-	if limited {
+	case it.limited:
 		return AttemptView{}, false, apperr.New(apperr.AttemptLimit, "attempt.limit_reached", r.MaxAttempts)
 	}
+	created := it.created
 	v := AttemptView{
 		ID: created.ID, RoundID: r.ID, RoundTitle: r.Title, AttemptNo: created.AttemptNo,
 		Status: AttemptInProgress, Practice: r.Practice,

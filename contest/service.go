@@ -82,6 +82,8 @@ type Service struct {
 	saves *groupCommit[*answerSave]
 	// submits commits submits in groups (submitcommit.go)
 	submits *groupCommit[*submitItem]
+	// starts commits starts in groups (startcommit.go)
+	starts *groupCommit[*startItem]
 	// rounds spares Start reading the round of every start of a burst
 	rounds roundCache
 }
@@ -103,7 +105,8 @@ func New(db *sqlx.DB, bank Bank, board Board, clk clock.Clock, opt Options) *Ser
 	st := store{db: db, stmts: pgstmt.New(db)}
 	return &Service{st: st, bank: bank, board: board, clock: clk, grace: opt.Grace, log: opt.Logger,
 		saves:   newGroupCommit(opt.AutosaveGroup, opt.AutosaveCommitters, st.saveAnswerGroup),
-		submits: newGroupCommit(submitGroupMax, submitCommitters, st.submitGroup)}
+		submits: newGroupCommit(submitGroupMax, submitCommitters, st.submitGroup),
+		starts:  newGroupCommit(startGroupMax, startCommitters, st.startGroup)}
 }
 
 // now is the service's clock truncated to the millisecond: every time an

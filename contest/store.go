@@ -353,9 +353,9 @@ type attemptBrief struct {
 	DeadlineAt time.Time
 }
 
-func (store) inProgressAttempt(ctx context.Context, q sqlx.QueryerContext, roundID, participantID int64) (attemptBrief, bool, error) {
+func (s store) inProgressAttempt(ctx context.Context, roundID, participantID int64) (attemptBrief, bool, error) {
 	var b attemptBrief
-	err := q.QueryRowxContext(ctx, `
+	err := s.stmts.QueryRow(ctx, `
 		SELECT id, deadline_at FROM attempts
 		WHERE round_id = $1 AND participant_id = $2 AND status = 'in_progress'`,
 		roundID, participantID).Scan(&b.ID, &b.DeadlineAt)
@@ -364,61 +364,6 @@ func (store) inProgressAttempt(ctx context.Context, q sqlx.QueryerContext, round
 	}
 	b.DeadlineAt = b.DeadlineAt.UTC()
 	return b, err == nil, err
-}
-
-// lockParticipant creates or locks the participant's row of the round and
-// returns how many attempts they have started. Concurrent starts of one
-// participant queue here, in the database, whichever instance runs them.
-// In the same statement it takes a share lock on the round and checks it
-// is still open (open false, nothing locked, when it is not): an
-// organizer's close may have committed since the round was read, and an
-// attempt started after it would escape the final ranking.
-func (t txStore) lockParticipant(ctx context.Context, roundID, participantID int64, now time.Time) (started int, open bool, err error) {
-	err = t.queryRow(ctx, `
-		WITH r AS (
-			SELECT closes_at FROM rounds WHERE id = $1 FOR KEY SHARE
-		)
-		INSERT INTO round_participants (round_id, participant_id, attempts_started, first_started_at)
-		SELECT $1, $2, 0, $3 FROM r WHERE r.closes_at > $3
-		ON CONFLICT (round_id, participant_id)
-		DO UPDATE SET attempts_started = round_participants.attempts_started
-		RETURNING attempts_started`, roundID, participantID, now).Scan(&started)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, nil
-	}
-	return started, err == nil, err
-}
-
-// insertAttempt counts the start on the (locked) participant row and
-// inserts the attempt with its paper, in one statement.
-func (t txStore) insertAttempt(ctx context.Context, r Round, participantID int64, p questions.Paper, now, deadline time.Time) (attemptRow, error) {
-	paper, err := json.Marshal(p.Refs())
-	if err != nil {
-		return attemptRow{}, err
-	}
-	key, err := json.Marshal(answerKey(p))
-	if err != nil {
-		return attemptRow{}, err
-	}
-	var a attemptRow
-	err = t.queryRow(ctx, `
-		WITH c AS (
-			UPDATE round_participants SET attempts_started = attempts_started + 1
-			WHERE round_id = $1 AND participant_id = $2
-			RETURNING attempts_started
-		)
-		INSERT INTO attempts (round_id, participant_id, attempt_no, status, started_at, deadline_at,
-			paper, seed, bank_version, answer_key, question_count)
-		SELECT $1, $2, c.attempts_started, 'in_progress', $3, $4, $5, $6, $7, $8, $9
-		FROM c
-		RETURNING id, attempt_no`,
-		r.ID, participantID, now, deadline, paper, p.Seed, p.BankVersion, key, len(p.Questions),
-	).Scan(&a.ID, &a.AttemptNo)
-	var pqErr *pq.Error
-	if errors.As(err, &pqErr) && pqErr.Code == "23505" { // unique_violation: cannot happen under the row lock
-		return a, apperr.New(apperr.Conflict, "attempt.in_progress_elsewhere")
-	}
-	return a, err
 }
 
 // saveResult tells why an autosave stored nothing, if it did not.
