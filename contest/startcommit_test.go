@@ -1,0 +1,74 @@
+package contest
+
+import (
+	"testing"
+	"time"
+)
+
+// One group of starts committed in one transaction gives each its own
+// outcome: a new attempt, a resume, a refusal past the limit (after
+// finishing an expired attempt), a closed round.
+func TestStartGroupOutcomesPerItem(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.round(roundInput(1))
+	closedIn := roundInput(1)
+	closedIn.ClosesAt = t0.Add(time.Minute)
+	closed := e.round(closedIn)
+	fresh, resuming, expiring, late := e.participant(), e.participant(), e.participant(), e.participant()
+	cur := e.start(r.ID, resuming)
+	old := e.start(r.ID, expiring) // its deadline passes below; the limit is one attempt
+
+	now := t0.Add(11 * time.Minute) // past old's 10-minute deadline
+	item := func(round Round, p int64) *startItem {
+		paper, err := e.bank.Draw(e.ctx, round.Blueprint, int64(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &startItem{round: round, participantID: p, paper: paper, now: now, deadline: now.Add(10 * time.Minute)}
+	}
+	curItem := item(r, resuming)
+	curItem.now = cur.StartedAt.Add(time.Minute) // still within cur's time
+	items := []*startItem{item(r, fresh), curItem, item(r, expiring), item(closed, late)}
+	if err := e.svc.st.startGroup(e.ctx, items); err != nil {
+		t.Fatal(err)
+	}
+
+	if it := items[0]; it.created.ID == 0 || it.created.AttemptNo != 1 || it.closed || it.limited || it.resumeID != 0 {
+		t.Fatalf("new start: %+v", it)
+	}
+	if it := items[1]; it.resumeID != cur.ID || it.created.ID != 0 {
+		t.Fatalf("resume: resumeID %d created %+v, want %d", it.resumeID, it.created, cur.ID)
+	}
+	if it := items[2]; !it.limited || it.created.ID != 0 || len(it.finalized) != 1 || it.finalized[0].ID != old.ID ||
+		it.finalized[0].Status != AttemptExpired {
+		t.Fatalf("past the limit: limited %v created %+v finalized %+v", it.limited, it.created, it.finalized)
+	}
+	if it := items[3]; !it.closed || it.created.ID != 0 {
+		t.Fatalf("closed round: %+v", it)
+	}
+
+	var got []struct {
+		Participant int64  `db:"participant_id"`
+		Status      string `db:"status"`
+		StartedAt   time.Time
+	}
+	if err := e.db.Select(&got, `SELECT participant_id, status, started_at AS startedat FROM attempts ORDER BY id`); err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		p      int64
+		status string
+	}{{resuming, AttemptInProgress}, {expiring, AttemptExpired}, {fresh, AttemptInProgress}}
+	if len(got) != len(want) {
+		t.Fatalf("attempts %+v", got)
+	}
+	for i, w := range want {
+		if got[i].Participant != w.p || got[i].Status != w.status {
+			t.Fatalf("attempt %d: %+v, want %+v", i, got[i], w)
+		}
+	}
+	if !got[2].StartedAt.Equal(now) {
+		t.Fatalf("new attempt started at %v, want %v", got[2].StartedAt, now)
+	}
+}
