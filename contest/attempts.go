@@ -70,6 +70,7 @@ func (s *Service) Start(ctx context.Context, roundID, participantID int64) (Atte
 		return AttemptView{}, false, apperr.New(apperr.AttemptLimit, "attempt.limit_reached", r.MaxAttempts)
 	}
 	created := it.created
+	s.papers.put(created.ID, newCachedPaper(participantID, paper.Refs()))
 	v := AttemptView{
 		ID: created.ID, RoundID: r.ID, RoundTitle: r.Title, AttemptNo: created.AttemptNo,
 		Status: AttemptInProgress, Practice: r.Practice,
@@ -160,9 +161,17 @@ func (s *Service) SaveAnswer(ctx context.Context, attemptID, participantID, ques
 	if optionID == "" || len(optionID) > maxOptionIDLen {
 		return apperr.Field("option_id", "attempt.option_invalid")
 	}
+	paper, err := s.papers.get(ctx, attemptID)
+	if err != nil {
+		return err
+	}
+	if paper == nil || paper.participantID != participantID {
+		return apperr.New(apperr.NotFound, "attempt.not_found")
+	}
 	now := s.now()
 	it := &answerSave{attemptID: attemptID, participantID: participantID, questionID: questionID, optionID: optionID,
 		now: now, cutoff: now.Add(-s.grace)}
+	it.questionOK, it.optionOK = paper.check(questionID, optionID)
 	if err := s.saves.save(ctx, it); err != nil {
 		return err
 	}

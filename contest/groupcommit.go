@@ -27,6 +27,9 @@ type answerSave struct {
 	attemptID, participantID, questionID int64
 	optionID                             string
 	now, cutoff                          time.Time
+	// questionOK and optionOK say whether the answer fits the attempt's
+	// paper (checked before, against the cached paper)
+	questionOK, optionOK bool
 
 	res saveResult
 }

@@ -35,12 +35,23 @@ func TestAutosaveGroupResultsPerItem(t *testing.T) {
 		{attemptID: v3.ID, participantID: p3, questionID: v3.Questions[0].ID, optionID: v3.Questions[0].Options[0].ID}, // submitted
 		{attemptID: 987_654, participantID: p1, questionID: q0.ID, optionID: q0.Options[0].ID},                         // no such attempt
 	}
-	for _, it := range items {
-		it.now, it.cutoff = now, cutoff
-	}
 	late := &answerSave{attemptID: v2.ID, participantID: p2, questionID: v2.Questions[1].ID,
-		optionID: v2.Questions[1].Options[0].ID, now: now, cutoff: v2.DeadlineAt.Add(time.Millisecond)}
+		optionID: v2.Questions[1].Options[0].ID, cutoff: v2.DeadlineAt.Add(time.Millisecond)}
 	items = append(items, late) // past its deadline and grace
+	for _, it := range items {
+		it.now = now
+		if it != late {
+			it.cutoff = cutoff
+		}
+		// As SaveAnswer does: the answer checked against the paper first.
+		p, err := e.svc.papers.get(e.ctx, it.attemptID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p != nil {
+			it.questionOK, it.optionOK = p.check(it.questionID, it.optionID)
+		}
+	}
 	if err := e.svc.st.saveAnswerGroup(e.ctx, items); err != nil {
 		t.Fatal(err)
 	}

@@ -84,6 +84,8 @@ type Service struct {
 	submits *groupCommit[*submitItem]
 	// starts commits starts in groups (startcommit.go)
 	starts *groupCommit[*startItem]
+	// papers checks autosaves against their attempt's paper (papercache.go)
+	papers *paperCache
 	// rounds spares Start reading the round of every start of a burst
 	rounds roundCache
 }
@@ -106,7 +108,8 @@ func New(db *sqlx.DB, bank Bank, board Board, clk clock.Clock, opt Options) *Ser
 	return &Service{st: st, bank: bank, board: board, clock: clk, grace: opt.Grace, log: opt.Logger,
 		saves:   newGroupCommit(opt.AutosaveGroup, opt.AutosaveCommitters, st.saveAnswerGroup),
 		submits: newGroupCommit(submitGroupMax, submitCommitters, st.submitGroup),
-		starts:  newGroupCommit(startGroupMax, startCommitters, st.startGroup)}
+		starts:  newGroupCommit(startGroupMax, startCommitters, st.startGroup),
+		papers:  &paperCache{stmts: st.stmts}}
 }
 
 // now is the service's clock truncated to the millisecond: every time an

@@ -396,53 +396,52 @@ func (r saveResult) err() error {
 // in the scored set or refused, never acknowledged and lost. Autosaves do
 // not block each other. items are sorted by attempt and question, and the
 // locks are taken in that order, as every other writer of attempts does
-// (ORDER BY id), so groups cannot deadlock.
+// (ORDER BY id), so groups cannot deadlock. Whether each answer fits its
+// attempt's paper was checked before, against the cached paper (an
+// answer that does not fit is refused here, for the reason its paper
+// gave, after the attempt's own checks).
 func (s store) saveAnswerGroup(ctx context.Context, items []*answerSave) error {
 	n := len(items)
 	var (
 		idx                         = make([]int64, n)
 		attempts, owners, questions = make([]int64, n), make([]int64, n), make([]int64, n)
 		options                     = make([]string, n)
+		fits                        = make([]bool, n)
 		savedAt, cutoffs            = make([]string, n), make([]string, n)
 	)
 	for i, it := range items {
 		idx[i], attempts[i], owners[i], questions[i], options[i] = int64(i), it.attemptID, it.participantID, it.questionID, it.optionID
+		fits[i] = it.questionOK && it.optionOK
 		savedAt[i], cutoffs[i] = it.now.Format(time.RFC3339Nano), it.cutoff.Format(time.RFC3339Nano)
 		it.res = saveResult{} // not found unless a row says otherwise
 	}
 	rows, err := s.stmts.Query(ctx, `
 		WITH i AS (
 			SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[],
-				$6::timestamptz[], $7::timestamptz[])
-				AS i(idx, attempt_id, participant_id, question_id, option_id, saved_at, cutoff)
+				$6::timestamptz[], $7::timestamptz[], $8::boolean[])
+				AS i(idx, attempt_id, participant_id, question_id, option_id, saved_at, cutoff, fits)
 		), a AS (
-			SELECT id, participant_id, status, deadline_at, paper
+			SELECT id, participant_id, status, deadline_at
 			FROM attempts
 			WHERE id = ANY($2)
 			ORDER BY id
 			FOR KEY SHARE
 		), ok AS (
-			SELECT i.idx, i.attempt_id, i.question_id, i.option_id, i.saved_at, a.status,
+			SELECT i.idx, i.attempt_id, i.question_id, i.option_id, i.saved_at, i.fits, a.status,
 				a.participant_id = i.participant_id AS mine,
-				a.deadline_at >= i.cutoff AS in_time,
-				p.opts IS NOT NULL AS question_ok,
-				coalesce(p.opts @> jsonb_build_array(i.option_id), false) AS option_ok
+				a.deadline_at >= i.cutoff AS in_time
 			FROM i JOIN a ON a.id = i.attempt_id
-			LEFT JOIN LATERAL (
-				SELECT x->'o' AS opts FROM jsonb_array_elements(a.paper) x
-				WHERE (x->>'q')::bigint = i.question_id LIMIT 1
-			) p ON true
 		), ins AS (
 			INSERT INTO attempt_answers (attempt_id, question_id, option_id, saved_at)
 			SELECT attempt_id, question_id, option_id, saved_at FROM ok
-			WHERE mine AND status = 'in_progress' AND in_time AND option_ok
+			WHERE mine AND status = 'in_progress' AND in_time AND fits
 			ORDER BY attempt_id, question_id
 			ON CONFLICT (attempt_id, question_id)
 			DO UPDATE SET option_id = EXCLUDED.option_id, saved_at = EXCLUDED.saved_at
 		)
-		SELECT idx, status, mine, in_time, question_ok, option_ok FROM ok`,
+		SELECT idx, status, mine, in_time FROM ok`,
 		pq.Array(idx), pq.Array(attempts), pq.Array(owners), pq.Array(questions), pq.Array(options),
-		pq.Array(savedAt), pq.Array(cutoffs))
+		pq.Array(savedAt), pq.Array(cutoffs), pq.Array(fits))
 	if err != nil {
 		return err
 	}
@@ -452,12 +451,13 @@ func (s store) saveAnswerGroup(ctx context.Context, items []*answerSave) error {
 			i int64
 			r = saveResult{found: true}
 		)
-		if err := rows.Scan(&i, &r.status, &r.mine, &r.inTime, &r.questionOK, &r.optionOK); err != nil {
+		if err := rows.Scan(&i, &r.status, &r.mine, &r.inTime); err != nil {
 			return err
 		}
 		if i < 0 || i >= int64(n) {
 			return fmt.Errorf("autosave group: row for item %d of %d", i, n)
 		}
+		r.questionOK, r.optionOK = items[i].questionOK, items[i].optionOK
 		items[i].res = r
 	}
 	return rows.Err()

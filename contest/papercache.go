@@ -1,0 +1,95 @@
+package contest
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"sync"
+
+	"lawcontest/pgstmt"
+	"lawcontest/questions"
+)
+
+// paperCache keeps the papers of attempts (whose they are, and which
+// questions and options they hold) for checking autosaves. A paper never
+// changes once drawn, so nothing is ever stale; the load test's profile
+// had Postgres spending most of an autosave's time unpacking the paper's
+// JSON to check one answer against it. Status and deadline, which do
+// change, are still checked in the autosave's statement.
+type paperCache struct {
+	stmts *pgstmt.Cache
+
+	mu     sync.Mutex
+	papers map[int64]*cachedPaper
+}
+
+type cachedPaper struct {
+	participantID int64
+	options       map[int64][]string // question id -> option ids
+}
+
+// paperCacheMax bounds the cache (about 2 KB a paper): beyond it, an
+// arbitrary part is dropped and read again when needed.
+const paperCacheMax = 50_000
+
+func newCachedPaper(participantID int64, refs []questions.PaperRef) *cachedPaper {
+	p := &cachedPaper{participantID: participantID, options: make(map[int64][]string, len(refs))}
+	for _, r := range refs {
+		p.options[r.QuestionID] = r.OptionOrder
+	}
+	return p
+}
+
+// check reports whether a question is in the paper and the option is one
+// of its options.
+func (p *cachedPaper) check(questionID int64, optionID string) (questionOK, optionOK bool) {
+	opts, ok := p.options[questionID]
+	return ok, ok && slices.Contains(opts, optionID)
+}
+
+func (c *paperCache) put(attemptID int64, p *cachedPaper) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.papers == nil {
+		c.papers = map[int64]*cachedPaper{}
+	}
+	if len(c.papers) >= paperCacheMax {
+		n := 0
+		for k := range c.papers {
+			delete(c.papers, k)
+			if n++; n >= paperCacheMax/8 {
+				break
+			}
+		}
+	}
+	c.papers[attemptID] = p
+}
+
+// get returns an attempt's paper, nil when there is no such attempt.
+func (c *paperCache) get(ctx context.Context, attemptID int64) (*cachedPaper, error) {
+	c.mu.Lock()
+	p := c.papers[attemptID]
+	c.mu.Unlock()
+	if p != nil {
+		return p, nil
+	}
+	var (
+		participantID int64
+		raw           []byte
+	)
+	err := c.stmts.QueryRow(ctx, `SELECT participant_id, paper FROM attempts WHERE id = $1`, attemptID).Scan(&participantID, &raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var refs []questions.PaperRef
+	if err := unmarshalPaper(raw, &refs); err != nil {
+		return nil, err
+	}
+	p = newCachedPaper(participantID, refs)
+	c.put(attemptID, p)
+	return p, nil
+}
