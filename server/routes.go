@@ -77,8 +77,8 @@ func (a *App) routes() []route {
 		{method: http.MethodPatch, path: "/api/v1/admin/rounds/:id", access: organizer, handler: a.updateRound},
 		{method: http.MethodPost, path: startAttemptPath, access: participant, handler: a.startAttempt, perUser: &ruleStart},
 		{method: http.MethodGet, path: "/api/v1/attempts/:id", access: participant, handler: a.getAttempt},
-		{method: http.MethodPut, path: "/api/v1/attempts/:id/answers/:question_id", access: participant, handler: a.saveAnswer, perUser: &ruleAutosave},
-		{method: http.MethodPut, path: "/api/v1/attempts/:id/prediction", access: participant, handler: a.savePrediction, perUser: &ruleAutosave},
+		{method: http.MethodPut, path: autosavePath, access: participant, handler: a.saveAnswer, perUser: &ruleAutosave},
+		{method: http.MethodPut, path: predictionPath, access: participant, handler: a.savePrediction, perUser: &ruleAutosave},
 		{method: http.MethodPost, path: "/api/v1/attempts/:id/submit", access: participant, handler: a.submitAttempt, perUser: &ruleSubmit},
 		{method: http.MethodGet, path: "/api/v1/attempts/:id/review", access: participant, handler: a.reviewAttempt},
 		{method: http.MethodGet, path: "/api/v1/me/attempts", access: participant, handler: a.myAttempts},
@@ -189,6 +189,8 @@ const (
 	startAttemptPath = "/api/v1/rounds/:id/attempts"
 	boardPath        = "/api/v1/rounds/:id/leaderboard"
 	boardMinePath    = "/api/v1/rounds/:id/leaderboard/me"
+	autosavePath     = "/api/v1/attempts/:id/answers/:question_id"
+	predictionPath   = "/api/v1/attempts/:id/prediction"
 )
 
 // skipGzip leaves the gzip middleware out where it costs more than it

@@ -409,10 +409,9 @@ func Run(ctx context.Context, o Options, pg *sqlx.DB, rdb redis.UniversalClient,
 	rep.Endpoints = st.figures(rep.Window)
 	if r.board && o.BoardReaders > 0 && o.BoardDuration > 0 {
 		// The board at its busiest: everyone refreshing the top 50 at once.
-		hammer(ctx, o.BoardReaders, o.BoardDuration, func(ctx context.Context, _ int) error {
-			r.call(ctx, "board_top50_only", http.MethodGet, "/api/v1/rounds/"+rs.roundID+"/leaderboard?limit=50", "", nil, http.StatusOK)
-			return nil
-		})
+		if err := boardPhase(ctx, o, st, "/api/v1/rounds/"+rs.roundID+"/leaderboard?limit=50"); err != nil {
+			return nil, fmt.Errorf("board readers: %w", err)
+		}
 		for _, f := range st.figures(o.BoardDuration) {
 			if f.Name == "board_top50_only" { // rates over the reading phase, not the load window
 				rep.Endpoints = append(rep.Endpoints, f)
