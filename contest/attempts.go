@@ -28,16 +28,15 @@ func (s *Service) Start(ctx context.Context, roundID, participantID int64) (Atte
 	if r.statusAt(now) != RoundOpen {
 		return AttemptView{}, false, apperr.New(apperr.RoundNotOpen, "round.not_open")
 	}
-	// Resuming is the common case (a reload, a second phone): no draw, no lock.
-	if cur, ok, err := s.st.inProgressAttempt(ctx, roundID, participantID); err != nil {
-		return AttemptView{}, false, err
-	} else if ok && now.Before(cur.DeadlineAt) {
-		v, err := s.Attempt(ctx, cur.ID, participantID)
-		return v, false, err
-	}
-
+	// No separate look for an attempt in progress first: the quiz page
+	// reloads an attempt by its id, so a start that resumes is rare (a
+	// second phone), and in an opening burst that look was one more round
+	// trip for every start. The group finds it under the participant's
+	// lock.
+	//
 	// Drawn before the transaction so that no connection is held while the
-	// bank uses one; a paper drawn for a start that then resumes is dropped.
+	// bank uses one (a draw is in memory); a paper drawn for a start that
+	// then resumes is dropped.
 	seed, err := randomSeed()
 	if err != nil {
 		return AttemptView{}, false, err

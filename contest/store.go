@@ -353,19 +353,6 @@ type attemptBrief struct {
 	DeadlineAt time.Time
 }
 
-func (s store) inProgressAttempt(ctx context.Context, roundID, participantID int64) (attemptBrief, bool, error) {
-	var b attemptBrief
-	err := s.stmts.QueryRow(ctx, `
-		SELECT id, deadline_at FROM attempts
-		WHERE round_id = $1 AND participant_id = $2 AND status = 'in_progress'`,
-		roundID, participantID).Scan(&b.ID, &b.DeadlineAt)
-	if errors.Is(err, sql.ErrNoRows) {
-		return b, false, nil
-	}
-	b.DeadlineAt = b.DeadlineAt.UTC()
-	return b, err == nil, err
-}
-
 // saveResult tells why an autosave stored nothing, if it did not.
 type saveResult struct {
 	found, mine, inTime, questionOK, optionOK bool
