@@ -43,6 +43,10 @@ type Limiter struct {
 type lease struct {
 	left int64
 	ends time.Time
+	// spentUntil: Redis said the budget is spent until then
+	spentUntil time.Time
+	// fetching is closed when the request taking a new lease is done
+	fetching chan struct{}
 }
 
 // New returns a Limiter whose keys start with prefix.
@@ -78,42 +82,65 @@ func (l *Limiter) Allow(ctx context.Context, rule Rule, key string) (bool, time.
 }
 
 // allowLeased spends one event of this instance's lease on key, taking a
-// new lease from Redis when it is spent.
+// new lease from Redis when it is spent. One request at a time fetches a
+// key's lease; the others wait for it, so concurrent requests do not each
+// take a lease (and strand its events here).
 func (l *Limiter) allowLeased(ctx context.Context, rule Rule, key string) (bool, time.Duration) {
 	k := l.key(rule, key)
-	now := time.Now()
-	l.mu.Lock()
-	if ls := l.leases[k]; ls != nil && ls.left > 0 && now.Before(ls.ends) {
-		ls.left--
+	for {
+		now := time.Now()
+		l.mu.Lock()
+		ls := l.leases[k]
+		if ls == nil {
+			ls = &lease{}
+			l.leases[k] = ls
+		}
+		if now.Before(ls.spentUntil) {
+			l.mu.Unlock()
+			return false, ls.spentUntil.Sub(now)
+		}
+		if ls.left > 0 && now.Before(ls.ends) {
+			ls.left--
+			l.mu.Unlock()
+			return true, 0
+		}
+		if wait := ls.fetching; wait != nil {
+			l.mu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return true, 0 // the request is gone; nothing to limit
+			}
+		}
+		done := make(chan struct{})
+		ls.fetching = done
+		l.mu.Unlock()
+
+		want := min(rule.Lease, rule.Limit)
+		n, ttl, err := l.incr(ctx, rule, key, want)
+
+		l.mu.Lock()
+		ls.fetching = nil
+		close(done)
+		if err != nil {
+			l.mu.Unlock()
+			l.log.Warn("rate limiter unavailable, allowing request", "rule", rule.Name, "err", err)
+			return true, 0
+		}
+		// The events of this lease are those numbered n-want+1 .. n; the
+		// ones past the limit are not granted.
+		granted := min(want, rule.Limit-(n-want))
+		if granted <= 0 {
+			ls.spentUntil = now.Add(ttl)
+			l.mu.Unlock()
+			return false, ttl
+		}
+		ls.left, ls.ends = granted-1, now.Add(ttl)
+		l.sweepLocked(now)
 		l.mu.Unlock()
 		return true, 0
 	}
-	l.mu.Unlock()
-
-	want := min(rule.Lease, rule.Limit)
-	n, ttl, err := l.incr(ctx, rule, key, want)
-	if err != nil {
-		l.log.Warn("rate limiter unavailable, allowing request", "rule", rule.Name, "err", err)
-		return true, 0
-	}
-	// The events of this lease are those numbered n-want+1 .. n; the ones
-	// past the limit are not granted.
-	granted := min(want, rule.Limit-(n-want))
-	if granted <= 0 {
-		return false, ttl
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.sweepLocked(now)
-	// Two requests may both have gone to Redis: the leases add up.
-	ls := l.leases[k]
-	if ls == nil || !now.Before(ls.ends) {
-		ls = &lease{}
-		l.leases[k] = ls
-	}
-	ls.left += granted - 1
-	ls.ends = now.Add(ttl)
-	return true, 0
 }
 
 // sweepLocked forgets leases whose window has ended, at most once a
@@ -124,7 +151,7 @@ func (l *Limiter) sweepLocked(now time.Time) {
 	}
 	l.swept = now
 	for k, ls := range l.leases {
-		if !now.Before(ls.ends) {
+		if !now.Before(ls.ends) && !now.Before(ls.spentUntil) && ls.fetching == nil {
 			delete(l.leases, k)
 		}
 	}
