@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 
 	"lawcontest/pgstmt"
@@ -24,19 +25,29 @@ type paperCache struct {
 	papers map[int64]*cachedPaper
 }
 
+// cachedPaper is a paper in a compact form (about 1 KB for 19 questions):
+// a process can hold every attempt in progress of a large round. Option
+// ids of questions[i] are joined in options[i], each ended by a zero byte.
 type cachedPaper struct {
 	participantID int64
-	options       map[int64][]string // question id -> option ids
+	questions     []int64
+	options       []string
 }
 
-// paperCacheMax bounds the cache (about 2 KB a paper): beyond it, an
-// arbitrary part is dropped and read again when needed.
+// paperCacheMax bounds the cache: beyond it, an arbitrary part is dropped
+// and read again when needed. Papers are dropped as their attempts finish,
+// so it holds the attempts in progress.
 const paperCacheMax = 50_000
 
 func newCachedPaper(participantID int64, refs []questions.PaperRef) *cachedPaper {
-	p := &cachedPaper{participantID: participantID, options: make(map[int64][]string, len(refs))}
-	for _, r := range refs {
-		p.options[r.QuestionID] = r.OptionOrder
+	p := &cachedPaper{participantID: participantID, questions: make([]int64, len(refs)), options: make([]string, len(refs))}
+	for i, r := range refs {
+		var b strings.Builder
+		for _, o := range r.OptionOrder {
+			b.WriteString(o)
+			b.WriteByte(0)
+		}
+		p.questions[i], p.options[i] = r.QuestionID, b.String()
 	}
 	return p
 }
@@ -44,8 +55,26 @@ func newCachedPaper(participantID int64, refs []questions.PaperRef) *cachedPaper
 // check reports whether a question is in the paper and the option is one
 // of its options.
 func (p *cachedPaper) check(questionID int64, optionID string) (questionOK, optionOK bool) {
-	opts, ok := p.options[questionID]
-	return ok, ok && slices.Contains(opts, optionID)
+	i := slices.Index(p.questions, questionID)
+	if i < 0 {
+		return false, false
+	}
+	rest := p.options[i]
+	for rest != "" {
+		var o string
+		o, rest, _ = strings.Cut(rest, "\x00")
+		if o == optionID {
+			return true, true
+		}
+	}
+	return true, false
+}
+
+// drop forgets the papers of finished attempts.
+func (c *paperCache) drop(attemptID int64) {
+	c.mu.Lock()
+	delete(c.papers, attemptID)
+	c.mu.Unlock()
 }
 
 func (c *paperCache) put(attemptID int64, p *cachedPaper) {

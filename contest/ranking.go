@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// recordFinalized puts each attempt just finalized on the live board. The
+// recordFinalized puts each attempt just finalized on the live board (and
+// forgets its cached paper). The
 // board keeps a participant's best attempt (Record only ever improves an
 // entry, in the order of leaderboard.Better), so the attempt itself is
 // recorded, with no need to read the participant's other attempts. It
@@ -13,6 +14,9 @@ import (
 // returned: the attempt is safe in Postgres and the board is rebuilt from
 // there.
 func (s *Service) recordFinalized(ctx context.Context, fs []finalizedAttempt) {
+	for _, f := range fs {
+		s.papers.drop(f.ID) // no more autosaves to check
+	}
 	if s.board == nil {
 		return
 	}

@@ -3,6 +3,8 @@ package contest
 import (
 	"testing"
 	"time"
+
+	"lawcontest/questions"
 )
 
 // One group of starts committed in one transaction gives each its own
@@ -70,5 +72,26 @@ func TestStartGroupOutcomesPerItem(t *testing.T) {
 	}
 	if !got[2].StartedAt.Equal(now) {
 		t.Fatalf("new attempt started at %v, want %v", got[2].StartedAt, now)
+	}
+}
+
+// A cached paper answers for its questions and options only.
+func TestCachedPaperCheck(t *testing.T) {
+	p := newCachedPaper(7, []questions.PaperRef{
+		{QuestionID: 11, OptionOrder: []string{"aaaa", "bb", "c"}},
+		{QuestionID: 12, OptionOrder: []string{"dd"}},
+	})
+	for _, c := range []struct {
+		q        int64
+		o        string
+		qOK, oOK bool
+	}{
+		{11, "aaaa", true, true}, {11, "c", true, true}, {12, "dd", true, true},
+		{11, "dd", true, false}, {11, "aa", true, false}, {11, "", true, false}, {11, "bb\x00c", true, false},
+		{13, "aaaa", false, false},
+	} {
+		if q, o := p.check(c.q, c.o); q != c.qOK || o != c.oOK {
+			t.Errorf("check(%d, %q) = %v, %v; want %v, %v", c.q, c.o, q, o, c.qOK, c.oOK)
+		}
 	}
 }

@@ -40,6 +40,7 @@ type sessionCache struct {
 	// move and does not store what it read.
 	gen     uint64
 	entries map[[32]byte]cachedSession
+	swept   time.Time
 }
 
 type cachedSession struct {
@@ -50,7 +51,7 @@ type cachedSession struct {
 
 const (
 	sessionCacheTTL = time.Minute
-	sessionCacheMax = 200_000
+	sessionCacheMax = 100_000
 )
 
 func newSessionCache(rdb redis.UniversalClient, keyPrefix string) *sessionCache {
@@ -96,6 +97,15 @@ func (c *sessionCache) put(s *account.Session, gen uint64, now time.Time) {
 	defer c.mu.Unlock()
 	if !c.enabled || gen != c.gen {
 		return
+	}
+	if now.Sub(c.swept) > sessionCacheTTL {
+		// Entries past their time are otherwise only dropped when read.
+		c.swept = now
+		for k, e := range c.entries {
+			if now.Sub(e.cachedAt) > sessionCacheTTL {
+				delete(c.entries, k)
+			}
+		}
 	}
 	if len(c.entries) >= sessionCacheMax {
 		// Drop an arbitrary eighth: simpler than an LRU, and a dropped
