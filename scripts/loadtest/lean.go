@@ -1,0 +1,248 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// leanConn is a minimal HTTP/1.1 client for the phases that measure one
+// path at its maximum (board reads, autosaves): one keep-alive connection,
+// a request written in one piece, the answer's status line, headers and
+// body read back. Those targets compare the server with raw Redis and
+// Postgres through lean clients (go-redis, lib/pq); Go's net/http client
+// spent as much CPU per request as the server on this machine (the two
+// share its cores), so it measured the client. This is what wrk would do,
+// in Go, on loopback only.
+type leanConn struct {
+	host    string
+	conn    net.Conn
+	br      *bufio.Reader
+	req     []byte
+	body    []byte
+	checked []byte // the last gzipped page found to be the board
+}
+
+func dialLean(ctx context.Context, base string) (*leanConn, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, err
+	}
+	if err := loopbackOnly(u.Hostname()); err != nil {
+		return nil, err
+	}
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", u.Host)
+	if err != nil {
+		return nil, err
+	}
+	return &leanConn{host: u.Host, conn: conn, br: bufio.NewReaderSize(conn, 16<<10)}, nil
+}
+
+// do sends one request (a JSON body when body is not nil) and reads the
+// whole answer: its status and body (valid until the next do). Like a
+// phone's browser it asks for gzip.
+func (g *leanConn) do(method, path, token string, body []byte, deadline time.Time) (int, []byte, error) {
+	r := append(g.req[:0], method...)
+	r = append(r, ' ')
+	r = append(r, path...)
+	r = append(r, " HTTP/1.1\r\nHost: "...)
+	r = append(r, g.host...)
+	r = append(r, "\r\nUser-Agent: lawcontest-loadtest\r\nAccept-Encoding: gzip\r\n"...)
+	if token != "" {
+		r = append(r, "Authorization: Bearer "...)
+		r = append(r, token...)
+		r = append(r, "\r\n"...)
+	}
+	if body != nil {
+		r = append(r, "Content-Type: application/json\r\nContent-Length: "...)
+		r = strconv.AppendInt(r, int64(len(body)), 10)
+		r = append(r, "\r\n"...)
+	}
+	r = append(r, "\r\n"...)
+	r = append(r, body...)
+	g.req = r
+	g.conn.SetDeadline(deadline)
+	if _, err := g.conn.Write(r); err != nil {
+		return 0, nil, err
+	}
+	line, err := g.br.ReadSlice('\n')
+	if err != nil {
+		return 0, nil, err
+	}
+	// "HTTP/1.1 200 OK"
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.1 ")) {
+		return 0, nil, fmt.Errorf("bad status line %q", line)
+	}
+	status, err := strconv.Atoi(string(line[9:12]))
+	if err != nil {
+		return 0, nil, fmt.Errorf("bad status line %q", line)
+	}
+	length, chunked := -1, false
+	for {
+		h, err := g.br.ReadSlice('\n')
+		if err != nil {
+			return 0, nil, err
+		}
+		h = bytes.TrimRight(h, "\r\n")
+		if len(h) == 0 {
+			break
+		}
+		k, v, ok := bytes.Cut(h, []byte(":"))
+		if !ok {
+			continue
+		}
+		v = bytes.TrimSpace(v)
+		switch {
+		case bytes.EqualFold(k, []byte("Content-Length")):
+			if length, err = strconv.Atoi(string(v)); err != nil {
+				return 0, nil, fmt.Errorf("bad Content-Length %q", v)
+			}
+		case bytes.EqualFold(k, []byte("Transfer-Encoding")):
+			chunked = bytes.EqualFold(v, []byte("chunked"))
+		}
+	}
+	g.body = g.body[:0]
+	switch {
+	case status == 204 || status == 304 || method == "HEAD":
+		return status, g.body, nil
+	case chunked:
+		return status, g.body, g.readChunks()
+	case length < 0:
+		return 0, nil, fmt.Errorf("answer without a length (status %d)", status)
+	}
+	if cap(g.body) < length {
+		g.body = make([]byte, length)
+	}
+	g.body = g.body[:length]
+	if _, err := io.ReadFull(g.br, g.body); err != nil {
+		return 0, nil, err
+	}
+	return status, g.body, nil
+}
+
+// readChunks reads a chunked body into g.body.
+func (g *leanConn) readChunks() error {
+	for {
+		line, err := g.br.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		size, err := strconv.ParseInt(string(bytes.TrimRight(line, "\r\n")), 16, 64)
+		if err != nil || size < 0 || size > 64<<20 {
+			return fmt.Errorf("bad chunk size %q", line)
+		}
+		if size == 0 {
+			_, err := g.br.ReadSlice('\n') // the empty trailer
+			return err
+		}
+		start := len(g.body)
+		g.body = append(g.body, make([]byte, size)...)
+		if _, err := io.ReadFull(g.br, g.body[start:]); err != nil {
+			return err
+		}
+		if _, err := g.br.Discard(2); err != nil { // CRLF
+			return err
+		}
+	}
+}
+
+func (g *leanConn) close() { g.conn.Close() }
+
+// failure names a lean answer that is not the expected status, as the
+// report does for the other requests ("409 deadline_passed").
+func leanFailure(status int, body []byte, want int) string {
+	if status == want {
+		return ""
+	}
+	var e struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &e) == nil && e.Error.Code != "" {
+		return strconv.Itoa(status) + " " + e.Error.Code
+	}
+	return strconv.Itoa(status)
+}
+
+// boardPhase is the board-only phase: o.BoardReaders connections, one per
+// reader, reading path as fast as they can for o.BoardDuration, each
+// answer checked to be a 200 with the board's JSON (gzipped, as a phone
+// asks for it).
+func boardPhase(ctx context.Context, o Options, st *stats, path string) error {
+	ctx, cancel := context.WithTimeout(ctx, o.BoardDuration)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	for i := 0; i < o.BoardReaders; i++ {
+		c, err := dialLean(ctx, o.BaseURL)
+		if err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer c.close()
+			for ctx.Err() == nil {
+				start := time.Now()
+				status, body, err := c.do("GET", path, "", nil, time.Now().Add(10*time.Second))
+				if err != nil {
+					if ctx.Err() == nil {
+						st.observe("board_top50_only", time.Since(start), "net")
+						mu.Lock()
+						firstErr = cmp.Or(firstErr, err)
+						mu.Unlock()
+					}
+					return
+				}
+				failure := ""
+				if status != 200 || !c.isBoardPage(body) {
+					failure = strconv.Itoa(status)
+				}
+				st.observe("board_top50_only", time.Since(start), failure)
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}
+
+// isBoardPage reports whether body is the board's JSON, gzipped or not.
+// A page already checked on this connection is not unzipped again.
+func (g *leanConn) isBoardPage(body []byte) bool {
+	if bytes.HasPrefix(body, []byte(`{"entries":`)) || bytes.Equal(body, g.checked) {
+		return true
+	}
+	if !isGzippedBoard(body) {
+		return false
+	}
+	g.checked = append(g.checked[:0], body...)
+	return true
+}
+
+func isGzippedBoard(body []byte) bool {
+	if len(body) < 2 || body[0] != 0x1f || body[1] != 0x8b {
+		return false
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		return false
+	}
+	head := make([]byte, 11)
+	_, err = io.ReadFull(zr, head)
+	return err == nil && string(head) == `{"entries":`
+}
