@@ -25,6 +25,10 @@ import (
 // share its cores), so it measured the client. This is what wrk would do,
 // in Go, on loopback only.
 type leanConn struct {
+	// retryAfter is the last answer's Retry-After, 0 when it had none
+	retryAfter time.Duration
+
+	gzip    bool // ask for gzip (the board phase, as a phone does)
 	host    string
 	conn    net.Conn
 	br      *bufio.Reader
@@ -33,7 +37,7 @@ type leanConn struct {
 	checked []byte // the last gzipped page found to be the board
 }
 
-func dialLean(ctx context.Context, base string) (*leanConn, error) {
+func dialLean(ctx context.Context, base string, gzip bool) (*leanConn, error) {
 	u, err := url.Parse(base)
 	if err != nil {
 		return nil, err
@@ -46,19 +50,21 @@ func dialLean(ctx context.Context, base string) (*leanConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &leanConn{host: u.Host, conn: conn, br: bufio.NewReaderSize(conn, 16<<10)}, nil
+	return &leanConn{gzip: gzip, host: u.Host, conn: conn, br: bufio.NewReaderSize(conn, 16<<10)}, nil
 }
 
 // do sends one request (a JSON body when body is not nil) and reads the
-// whole answer: its status and body (valid until the next do). Like a
-// phone's browser it asks for gzip.
+// whole answer: its status and body (valid until the next do).
 func (g *leanConn) do(method, path, token string, body []byte, deadline time.Time) (int, []byte, error) {
 	r := append(g.req[:0], method...)
 	r = append(r, ' ')
 	r = append(r, path...)
 	r = append(r, " HTTP/1.1\r\nHost: "...)
 	r = append(r, g.host...)
-	r = append(r, "\r\nUser-Agent: lawcontest-loadtest\r\nAccept-Encoding: gzip\r\n"...)
+	r = append(r, "\r\nUser-Agent: lawcontest-loadtest\r\n"...)
+	if g.gzip {
+		r = append(r, "Accept-Encoding: gzip\r\n"...)
+	}
 	if token != "" {
 		r = append(r, "Authorization: Bearer "...)
 		r = append(r, token...)
@@ -89,6 +95,7 @@ func (g *leanConn) do(method, path, token string, body []byte, deadline time.Tim
 		return 0, nil, fmt.Errorf("bad status line %q", line)
 	}
 	length, chunked := -1, false
+	g.retryAfter = 0
 	for {
 		h, err := g.br.ReadSlice('\n')
 		if err != nil {
@@ -110,6 +117,10 @@ func (g *leanConn) do(method, path, token string, body []byte, deadline time.Tim
 			}
 		case bytes.EqualFold(k, []byte("Transfer-Encoding")):
 			chunked = bytes.EqualFold(v, []byte("chunked"))
+		case bytes.EqualFold(k, []byte("Retry-After")):
+			if secs, err := strconv.Atoi(string(v)); err == nil && secs >= 0 {
+				g.retryAfter = time.Duration(secs) * time.Second
+			}
 		}
 	}
 	g.body = g.body[:0]
@@ -189,7 +200,7 @@ func boardPhase(ctx context.Context, o Options, st *stats, path string) error {
 		firstErr error
 	)
 	for i := 0; i < o.BoardReaders; i++ {
-		c, err := dialLean(ctx, o.BaseURL)
+		c, err := dialLean(ctx, o.BaseURL, true)
 		if err != nil {
 			return err
 		}

@@ -111,7 +111,7 @@ func (r *runner) autosavePhase(ctx context.Context, accts []vpAccount, clients i
 	start := time.Now()
 	var wg sync.WaitGroup
 	for c := 0; c < clients; c++ {
-		conn, err := dialLean(ctx, r.o.BaseURL)
+		conn, err := dialLean(ctx, r.o.BaseURL, false)
 		if err != nil {
 			r.fail("autosave phase: %v", err)
 			break
@@ -172,7 +172,7 @@ func (r *runner) submitPhase(ctx context.Context, accts []vpAccount, clients int
 	next.Store(0)
 	start := time.Now()
 	for c := 0; c < clients; c++ {
-		conn, err := dialLean(ctx, r.o.BaseURL)
+		conn, err := dialLean(ctx, r.o.BaseURL, false)
 		if err != nil {
 			r.fail("submit phase: %v", err)
 			break
