@@ -229,6 +229,12 @@ func (r *runner) submit(ctx context.Context, endpoint string, acct vpAccount, re
 		r.fail("submit %s: undecodable answer: %s", rec.attemptID, truncate(res.body, 200))
 		return false
 	}
+	rec.submittedAs(sv, body)
+	return true
+}
+
+// submittedAs records an acknowledged submit of body.
+func (rec *attemptRecord) submittedAs(sv submitView, body map[string]string) {
 	rec.submitted, rec.told, rec.rank = true, sv.Attempt, sv.Rank
 	if sv.Attempt.Status == "submitted" { // an expired attempt ignores the body
 		for q, o := range body {
@@ -236,7 +242,13 @@ func (r *runner) submit(ctx context.Context, endpoint string, acct vpAccount, re
 			delete(rec.uncertain, q)
 		}
 	}
-	return true
+}
+
+// saved records an acknowledged autosave.
+func (rec *attemptRecord) saved(q, opt string) {
+	rec.expected[q] = opt
+	rec.acked++
+	delete(rec.uncertain, q)
 }
 
 func (r *runner) autosave(ctx context.Context, acct vpAccount, rec *attemptRecord, q, opt string) {
@@ -250,9 +262,7 @@ func (r *runner) autosaveAs(ctx context.Context, endpoint string, acct vpAccount
 	case res == nil:
 		rec.uncertain[q] = true
 	case res.status == http.StatusNoContent:
-		rec.expected[q] = opt
-		rec.acked++
-		delete(rec.uncertain, q)
+		rec.saved(q, opt)
 	}
 }
 

@@ -226,9 +226,7 @@ func (r *runner) leanAutosave(ctx context.Context, conn *leanConn, a *phaseAttem
 	if failure != "" {
 		return false
 	}
-	a.rec.expected[q] = opt
-	a.rec.acked++
-	delete(a.rec.uncertain, q)
+	a.rec.saved(q, opt)
 	return true
 }
 
@@ -265,12 +263,6 @@ func (r *runner) leanSubmit(ctx context.Context, conn *leanConn, a *phaseAttempt
 		r.fail("submit %s: undecodable answer: %s", rec.attemptID, truncate(resp, 200))
 		return false
 	}
-	rec.submitted, rec.told, rec.rank = true, sv.Attempt, sv.Rank
-	if sv.Attempt.Status == "submitted" {
-		for q, o := range answers {
-			rec.expected[q] = o
-			delete(rec.uncertain, q)
-		}
-	}
+	rec.submittedAs(sv, answers)
 	return true
 }
