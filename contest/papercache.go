@@ -3,6 +3,7 @@ package contest
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -115,7 +116,7 @@ func (c *paperCache) get(ctx context.Context, attemptID int64) (*cachedPaper, er
 		return nil, err
 	}
 	var refs []questions.PaperRef
-	if err := unmarshalPaper(raw, &refs); err != nil {
+	if err := json.Unmarshal(raw, &refs); err != nil {
 		return nil, err
 	}
 	p = newCachedPaper(participantID, refs)

@@ -150,11 +150,13 @@ func (s store) startGroup(ctx context.Context, items []*startItem) error {
 		if err != nil {
 			return err
 		}
+		byKey := make(map[rp]*startItem, len(items))
+		for _, it := range items {
+			byKey[rp{it.round.ID, it.participantID}] = it
+		}
 		for _, f := range fs {
-			for _, it := range items {
-				if it.round.ID == f.RoundID && it.participantID == f.ParticipantID {
-					it.finalized = append(it.finalized, f)
-				}
+			if it := byKey[rp{f.RoundID, f.ParticipantID}]; it != nil {
+				it.finalized = append(it.finalized, f)
 			}
 		}
 		return tx.insertAttempts(ctx, create)

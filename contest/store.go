@@ -344,10 +344,6 @@ type lockedAttempt struct {
 	Refs              []questions.PaperRef
 }
 
-func unmarshalPaper(b []byte, refs *[]questions.PaperRef) error {
-	return json.Unmarshal(b, refs)
-}
-
 type attemptBrief struct {
 	ID         int64
 	DeadlineAt time.Time

@@ -2,6 +2,7 @@ package contest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -135,7 +136,7 @@ func (t txStore) lockAttempts(ctx context.Context, ids []int64) (map[int64]locke
 			return nil, err
 		}
 		a.DeadlineAt = a.DeadlineAt.UTC()
-		if err := unmarshalPaper(paper, &a.Refs); err != nil {
+		if err := json.Unmarshal(paper, &a.Refs); err != nil {
 			return nil, fmt.Errorf("attempt %d paper: %w", a.ID, err)
 		}
 		out[a.ID] = a

@@ -3,8 +3,13 @@ package server
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"lawcontest/server/db/dbtest"
 )
 
 // The session cache must never let an ended session work on any instance,
@@ -67,20 +72,49 @@ func TestSessionCacheEndsSessionsOnEveryInstance(t *testing.T) {
 
 func TestSessionCacheEmptiesWhenItsSubscriptionDrops(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t)
+	// A Redis client of its own, named, so that only this test's
+	// connections are cut (other tests' caches run in parallel).
+	opt, err := redis.ParseURL(dbtest.RedisURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "lc-test-" + newPhone()
+	opt.OnConnect = func(ctx context.Context, cn *redis.Conn) error { return cn.ClientSetName(ctx, name).Err() }
+	own := redis.NewClient(opt)
+	t.Cleanup(func() { own.Close() })
+	e := newTestEnv(t, withRedis(own))
+
 	tok, _ := e.participant()
 	e.expect(e.do("GET", "/api/v1/me", nil, request{token: tok}), http.StatusOK)
 	if n := e.app.sessionCache.size(); n != 1 {
 		t.Fatalf("%d sessions cached, want 1", n)
 	}
 	// The session ends without a message (as if it were lost while the
-	// subscription was down), then the subscriptions drop: what was cached
+	// subscription was down), then the subscription drops: what was cached
 	// is unknown, so it must be forgotten.
 	if _, err := e.db.Exec(`DELETE FROM sessions`); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.rdb.Do(context.Background(), "CLIENT", "KILL", "TYPE", "pubsub").Err(); err != nil {
+	ctx := context.Background()
+	list, err := e.rdb.ClientList(ctx).Result()
+	if err != nil {
 		t.Fatal(err)
+	}
+	killed := 0
+	for _, line := range strings.Split(list, "\n") {
+		if !strings.Contains(line, " name="+name+" ") {
+			continue
+		}
+		for _, f := range strings.Fields(line) {
+			if addr, ok := strings.CutPrefix(f, "addr="); ok {
+				if e.rdb.ClientKillByFilter(ctx, "ADDR", addr).Err() == nil {
+					killed++
+				}
+			}
+		}
+	}
+	if killed == 0 {
+		t.Fatal("no connection of this test's Redis client found to cut")
 	}
 	eventually(t, "a session ended while the subscription was down still works", func() bool {
 		return e.do("GET", "/api/v1/me", nil, request{token: tok}).Status == http.StatusUnauthorized
@@ -95,4 +129,20 @@ func TestSessionCacheKeepsStaffOut(t *testing.T) {
 	if n := e.app.sessionCache.size(); n != 0 {
 		t.Fatalf("%d staff sessions cached; staff idle expiry needs every request to reach Postgres", n)
 	}
+}
+
+// Without Redis no instance can hear that a session ended, so the cache
+// stays off: every request is checked in Postgres, and logout still works.
+func TestSessionCacheOffWithoutRedis(t *testing.T) {
+	t.Parallel()
+	dead := redis.NewUniversalClient(&redis.UniversalOptions{Addrs: []string{"127.0.0.1:1"}, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
+	t.Cleanup(func() { dead.Close() })
+	e := newTestEnv(t, withRedis(dead))
+	tok, _ := e.participant()
+	e.expect(e.do("GET", "/api/v1/me", nil, request{token: tok}), http.StatusOK)
+	if e.app.sessionCache.isEnabled() || e.app.sessionCache.size() != 0 {
+		t.Fatalf("cache on (%v) with %d sessions while Redis is down", e.app.sessionCache.isEnabled(), e.app.sessionCache.size())
+	}
+	e.expect(e.do("DELETE", "/api/v1/sessions", nil, request{token: tok}), http.StatusNoContent)
+	e.expect(e.do("GET", "/api/v1/me", nil, request{token: tok}), http.StatusUnauthorized)
 }

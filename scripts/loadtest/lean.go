@@ -6,7 +6,6 @@ import (
 	"cmp"
 	"compress/gzip"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -169,23 +168,6 @@ func (g *leanConn) readChunks() error {
 }
 
 func (g *leanConn) close() { g.conn.Close() }
-
-// failure names a lean answer that is not the expected status, as the
-// report does for the other requests ("409 deadline_passed").
-func leanFailure(status int, body []byte, want int) string {
-	if status == want {
-		return ""
-	}
-	var e struct {
-		Error struct {
-			Code string `json:"code"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(body, &e) == nil && e.Error.Code != "" {
-		return strconv.Itoa(status) + " " + e.Error.Code
-	}
-	return strconv.Itoa(status)
-}
 
 // boardPhase is the board-only phase: o.BoardReaders connections, one per
 // reader, reading path as fast as they can for o.BoardDuration, each

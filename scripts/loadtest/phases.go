@@ -35,26 +35,28 @@ func (o Options) phaseAccounts() int {
 // per-participant autosave budget (600 a minute), which no phone reaches.
 const attemptsPerAutosaveClient = 10
 
-// startAll starts one attempt per account with clients at once (not timed
-// as part of any phase) and returns the attempts started.
-func (r *runner) startAll(ctx context.Context, accts []vpAccount, clients int) []*phaseAttempt {
-	out := make([]*phaseAttempt, len(accts))
+// eachOf calls fn(i) for i in [0, n) from clients goroutines at once,
+// each taking the next index, until all are done or ctx ends.
+func eachOf(ctx context.Context, n, clients int, fn func(i int)) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for c := 0; c < clients; c++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(accts) || ctx.Err() != nil {
-					return
-				}
-				out[i] = r.startForPhase(ctx, accts[i])
+			for i := int(next.Add(1) - 1); i < n && ctx.Err() == nil; i = int(next.Add(1) - 1) {
+				fn(i)
 			}
 		}()
 	}
 	wg.Wait()
+}
+
+// startAll starts one attempt per account with clients at once (not timed
+// as part of any phase) and returns the attempts started.
+func (r *runner) startAll(ctx context.Context, accts []vpAccount, clients int) []*phaseAttempt {
+	out := make([]*phaseAttempt, len(accts))
+	eachOf(ctx, len(accts), clients, func(i int) { out[i] = r.startForPhase(ctx, accts[i]) })
 	var started []*phaseAttempt
 	for _, a := range out {
 		if a != nil {
@@ -102,7 +104,8 @@ func (r *runner) startForPhase(ctx context.Context, acct vpAccount) *phaseAttemp
 
 // autosavePhase: each client autosaves answers of its own attempts, one
 // after the other without thinking, for d; the attempts are submitted
-// afterwards. It returns acknowledged autosaves per second.
+// afterwards. It returns acknowledged autosaves per second. Requests go
+// through the runner's client, over its pool of lean connections.
 func (r *runner) autosavePhase(ctx context.Context, accts []vpAccount, clients int, d time.Duration) float64 {
 	attempts := r.startAll(ctx, accts, clients)
 	var acked atomic.Int64
@@ -111,15 +114,9 @@ func (r *runner) autosavePhase(ctx context.Context, accts []vpAccount, clients i
 	start := time.Now()
 	var wg sync.WaitGroup
 	for c := 0; c < clients; c++ {
-		conn, err := dialLean(ctx, r.o.BaseURL, false)
-		if err != nil {
-			r.fail("autosave phase: %v", err)
-			break
-		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer conn.close()
 			var mine []*phaseAttempt
 			for i := c; i < len(attempts); i += clients {
 				mine = append(mine, attempts[i])
@@ -127,10 +124,9 @@ func (r *runner) autosavePhase(ctx context.Context, accts []vpAccount, clients i
 			for i := 0; phase.Err() == nil && len(mine) > 0; i++ {
 				a := mine[i%len(mine)]
 				q := a.qs[(i/len(mine))%len(a.qs)]
-				if !r.leanAutosave(phase, conn, a, q.id, q.opts[rand.IntN(len(q.opts))]) {
-					return
-				}
-				acked.Add(1)
+				before := a.rec.acked
+				r.autosaveAs(phase, "autosave_only", a.acct, a.rec, q.id, q.opts[rand.IntN(len(q.opts))])
+				acked.Add(int64(a.rec.acked - before))
 			}
 		}()
 	}
@@ -148,121 +144,28 @@ func (r *runner) autosavePhase(ctx context.Context, accts []vpAccount, clients i
 // prediction. It returns acknowledged submits per second.
 func (r *runner) submitPhase(ctx context.Context, accts []vpAccount, clients int) float64 {
 	attempts := r.startAll(ctx, accts, clients)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for c := 0; c < clients; c++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(attempts) || ctx.Err() != nil {
-					return
-				}
-				a := attempts[i]
-				for _, q := range a.qs {
-					r.autosaveAs(ctx, "autosave_phase", a.acct, a.rec, q.id, q.opts[rand.IntN(len(q.opts))])
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	eachOf(ctx, len(attempts), clients, func(i int) {
+		a := attempts[i]
+		for _, q := range a.qs {
+			r.autosaveAs(ctx, "autosave_phase", a.acct, a.rec, q.id, q.opts[rand.IntN(len(q.opts))])
+		}
+	})
 
 	var acked atomic.Int64
-	next.Store(0)
 	start := time.Now()
-	for c := 0; c < clients; c++ {
-		conn, err := dialLean(ctx, r.o.BaseURL, false)
-		if err != nil {
-			r.fail("submit phase: %v", err)
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer conn.close()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(attempts) || ctx.Err() != nil {
-					return
-				}
-				a := attempts[i]
-				// Whatever was not acknowledged goes in the body, as the
-				// quiz page sends its offline queue.
-				body := map[string]string{}
-				for _, q := range a.qs {
-					if _, ok := a.rec.expected[q.id]; !ok || a.rec.uncertain[q.id] {
-						body[q.id] = q.opts[rand.IntN(len(q.opts))]
-					}
-				}
-				if r.leanSubmit(ctx, conn, a, body) {
-					acked.Add(1)
-				}
+	eachOf(ctx, len(attempts), clients, func(i int) {
+		a := attempts[i]
+		// Whatever was not acknowledged goes in the body, as the quiz page
+		// sends its offline queue.
+		body := map[string]string{}
+		for _, q := range a.qs {
+			if _, ok := a.rec.expected[q.id]; !ok || a.rec.uncertain[q.id] {
+				body[q.id] = q.opts[rand.IntN(len(q.opts))]
 			}
-		}()
-	}
-	wg.Wait()
+		}
+		if r.submit(ctx, "submit_only", a.acct, a.rec, body) {
+			acked.Add(1)
+		}
+	})
 	return float64(acked.Load()) / time.Since(start).Seconds()
-}
-
-// leanAutosave autosaves one answer over a lean connection and records
-// what the server said, as autosaveAs does; false when the connection
-// failed (the answer's fate is unknown) or the server refused it.
-func (r *runner) leanAutosave(ctx context.Context, conn *leanConn, a *phaseAttempt, q, opt string) bool {
-	body := []byte(`{"option_id":"` + opt + `"}`)
-	start := time.Now()
-	status, resp, err := conn.do("PUT", "/api/v1/attempts/"+a.rec.attemptID+"/answers/"+q, a.acct.Token, body,
-		time.Now().Add(30*time.Second))
-	if err != nil {
-		a.rec.uncertain[q] = true
-		if ctx.Err() == nil {
-			r.c.stats.observe("autosave_only", time.Since(start), "net")
-			r.fail("autosave phase: %v", err)
-		}
-		return false
-	}
-	failure := leanFailure(status, resp, http.StatusNoContent)
-	r.c.stats.observe("autosave_only", time.Since(start), failure)
-	if failure != "" {
-		return false
-	}
-	a.rec.saved(q, opt)
-	return true
-}
-
-// leanSubmit submits over a lean connection and records what the server
-// said, as submit does; true when it was acknowledged.
-func (r *runner) leanSubmit(ctx context.Context, conn *leanConn, a *phaseAttempt, answers map[string]string) bool {
-	body, err := json.Marshal(map[string]any{"answers": answers, "prediction": rand.IntN(5000)})
-	if err != nil {
-		r.fail("submit phase: %v", err)
-		return false
-	}
-	rec := a.rec
-	start := time.Now()
-	status, resp, err := conn.do("POST", "/api/v1/attempts/"+rec.attemptID+"/submit", a.acct.Token, body,
-		time.Now().Add(30*time.Second))
-	if err != nil {
-		rec.submitUncertain = true
-		for q := range answers {
-			rec.uncertain[q] = true
-		}
-		if ctx.Err() == nil {
-			r.c.stats.observe("submit_only", time.Since(start), "net")
-			r.fail("submit phase: %v", err)
-		}
-		return false
-	}
-	failure := leanFailure(status, resp, http.StatusOK)
-	r.c.stats.observe("submit_only", time.Since(start), failure)
-	if failure != "" {
-		return false
-	}
-	var sv submitView
-	if err := json.Unmarshal(resp, &sv); err != nil || sv.Attempt.ID != rec.attemptID {
-		r.fail("submit %s: undecodable answer: %s", rec.attemptID, truncate(resp, 200))
-		return false
-	}
-	rec.submittedAs(sv, answers)
-	return true
 }

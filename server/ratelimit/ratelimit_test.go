@@ -51,9 +51,13 @@ func TestFailsOpenWithoutRedis(t *testing.T) {
 	defer rdb.Close()
 	l := New(rdb, "x:", slog.New(slog.NewTextHandler(io.Discard, nil)))
 	rule := Rule{Name: "test", Limit: 1, Window: time.Minute}
+	leased := Rule{Name: "leased", Limit: 1, Window: time.Minute, Lease: 5}
 	for i := 0; i < 3; i++ {
 		if ok, _ := l.Allow(context.Background(), rule, "k"); !ok {
 			t.Fatal("limiter without Redis must let requests through")
+		}
+		if ok, _ := l.Allow(context.Background(), leased, "k"); !ok {
+			t.Fatal("a leased rule without Redis must let requests through")
 		}
 	}
 	if ex, _ := l.Exceeded(context.Background(), rule, "k"); ex {
