@@ -57,6 +57,9 @@ func (s *Store) CreateSession(ctx context.Context, u *User, p SessionPolicy) (st
 
 // Lookup returns the live session of token, or an unauthenticated error if
 // there is none: unknown, expired, idle too long (staff) or disabled user.
+// It records when the session was last seen, at most once per TouchEvery:
+// a staff session's at once (its idle timeout is checked against it), a
+// participant's later, with others, by FlushTouches (touches.go).
 func (s *Store) Lookup(ctx context.Context, token string, p SessionPolicy) (*Session, error) {
 	if token == "" || len(token) > 100 {
 		return nil, apperr.New(apperr.Unauthenticated, "error.unauthenticated")
@@ -87,8 +90,13 @@ func (s *Store) Lookup(ctx context.Context, token string, p SessionPolicy) (*Ses
 		return nil, apperr.New(apperr.Unauthenticated, "session.expired")
 	}
 	if now.Sub(row.LastSeen) >= p.TouchEvery {
-		if _, err := s.stmts.Exec(ctx, `UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1`, hash, now); err != nil {
-			return nil, err
+		if row.User.IsStaff() {
+			// The idle timeout is checked against it: written at once.
+			if _, err := s.stmts.Exec(ctx, `UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1`, hash, now); err != nil {
+				return nil, err
+			}
+		} else {
+			s.touches.add(hash, now)
 		}
 	}
 	u := row.User

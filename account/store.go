@@ -22,6 +22,9 @@ type Store struct {
 	stmts  *pgstmt.Cache
 	clock  clock.Clock
 	hasher *Hasher
+	// touches are participants' last_seen_at writes waiting for
+	// FlushTouches
+	touches touchQueue
 }
 
 // NewStore returns a Store.

@@ -249,15 +249,21 @@ func (s *Service) Submit(ctx context.Context, attemptID, participantID int64, in
 		// Already finished (a repeat, or another tab): the stored result.
 		return s.result(ctx, attemptID, participantID)
 	}
-	f := *it.finalized
-	s.recordFinalized(ctx, []finalizedAttempt{f})
 	// The common case, a ranked attempt this submit finished: answered
-	// from what finalize returned. An expiry or a practice round (with its
-	// review) reads the stored attempt.
-	if f.Status == AttemptSubmitted && !f.Practice {
-		rank, err := s.rank(ctx, f.RoundID, participantID)
-		if err != nil {
-			return SubmitResult{}, err
+	// from what finalize returned, with the place its group's commit read
+	// from the live board (none while the board is unavailable: ranking
+	// the whole round in Postgres on every submit would come just when
+	// Postgres carries everything). An expiry or a practice round (with
+	// its review) reads the stored attempt.
+	if f := it.finalized; f.Status == AttemptSubmitted && !f.Practice {
+		var rank *Rank
+		switch {
+		case s.board == nil:
+			if rank, err = s.rank(ctx, f.RoundID, participantID); err != nil {
+				return SubmitResult{}, err
+			}
+		case it.place.Position > 0:
+			rank = &Rank{Position: it.place.Position, Total: it.place.Total}
 		}
 		return SubmitResult{Attempt: f.result(), Rank: rank}, nil
 	}

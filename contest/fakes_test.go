@@ -125,18 +125,26 @@ type memBoard struct {
 
 func newMemBoard() *memBoard { return &memBoard{entries: map[[2]int64]leaderboard.Entry{}} }
 
-func (m *memBoard) Record(_ context.Context, e leaderboard.Entry) error {
+func (m *memBoard) RecordAll(ctx context.Context, es []leaderboard.Entry) ([]leaderboard.Place, error) {
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	if m.fail {
-		return fmt.Errorf("board down")
+		m.mu.Unlock()
+		return make([]leaderboard.Place, len(es)), fmt.Errorf("board down")
 	}
-	m.records++
-	k := [2]int64{e.RoundID, e.ParticipantID}
-	if old, ok := m.entries[k]; !ok || leaderboard.Better(e, old) {
-		m.entries[k] = e
+	for _, e := range es {
+		m.records++
+		k := [2]int64{e.RoundID, e.ParticipantID}
+		if old, ok := m.entries[k]; !ok || leaderboard.Better(e, old) {
+			m.entries[k] = e
+		}
 	}
-	return nil
+	m.mu.Unlock()
+	places := make([]leaderboard.Place, len(es))
+	for i, e := range es {
+		pos, total, _ := m.Rank(ctx, e.RoundID, e.ParticipantID)
+		places[i] = leaderboard.Place{Position: pos, Total: total}
+	}
+	return places, nil
 }
 
 func (m *memBoard) Rank(_ context.Context, roundID, participantID int64) (int64, int64, error) {

@@ -3,32 +3,49 @@ package contest
 import (
 	"context"
 	"time"
+
+	"lawcontest/contest/leaderboard"
 )
 
 // recordFinalized puts each attempt just finalized on the live board (and
-// forgets its cached paper). The
-// board keeps a participant's best attempt (Record only ever improves an
-// entry, in the order of leaderboard.Better), so the attempt itself is
-// recorded, with no need to read the participant's other attempts. It
-// runs after the commit, and a board that fails is logged, never
-// returned: the attempt is safe in Postgres and the board is rebuilt from
-// there.
-func (s *Service) recordFinalized(ctx context.Context, fs []finalizedAttempt) {
+// forgets its cached paper), in one Redis call per round, and returns the
+// place of each attempt's participant once all are recorded (zero for a
+// practice attempt, or when the board cannot tell). The board keeps a
+// participant's best attempt (it only ever improves an entry, in the order
+// of leaderboard.Better), so the attempt itself is recorded, with no need
+// to read the participant's other attempts. It runs after the commit, and
+// a board that fails is logged, never returned: the attempt is safe in
+// Postgres and the board is rebuilt from there.
+func (s *Service) recordFinalized(ctx context.Context, fs []finalizedAttempt) []leaderboard.Place {
 	for _, f := range fs {
 		s.papers.drop(f.ID) // no more autosaves to check
 	}
+	places := make([]leaderboard.Place, len(fs))
 	if s.board == nil {
-		return
+		return places
 	}
-	for _, f := range fs {
-		if f.Practice {
-			continue
-		}
-		if err := s.board.Record(ctx, f.entry()); err != nil {
-			s.log.Warn("contest: live board not updated; rebuild it from Postgres",
-				"round_id", f.RoundID, "participant_id", f.ParticipantID, "err", err)
+	var (
+		entries []leaderboard.Entry
+		from    []int // index in fs of each entry
+	)
+	for i, f := range fs {
+		if !f.Practice {
+			entries = append(entries, f.entry())
+			from = append(from, i)
 		}
 	}
+	if len(entries) == 0 {
+		return places
+	}
+	got, err := s.board.RecordAll(ctx, entries)
+	if err != nil {
+		s.log.Warn("contest: live board not updated or not read; rebuilt from Postgres when lost",
+			"attempts", len(entries), "round_id", entries[0].RoundID, "err", err)
+	}
+	for j, i := range from {
+		places[i] = got[j]
+	}
+	return places
 }
 
 // rank is a participant's live position in a ranked round: from the board,

@@ -44,8 +44,10 @@ type Bank interface {
 // Board is the live leaderboard (contest/leaderboard in Redis). It may be
 // unavailable: nothing here depends on it for correctness.
 type Board interface {
-	// Record puts a participant's best attempt of a round on the board.
-	Record(ctx context.Context, e leaderboard.Entry) error
+	// RecordAll puts attempts on the board (a participant's best one
+	// counts) and returns each participant's place once all are recorded,
+	// zero where it cannot tell.
+	RecordAll(ctx context.Context, es []leaderboard.Entry) ([]leaderboard.Place, error)
 	// Rank returns a participant's 1-based position and the board's size.
 	Rank(ctx context.Context, roundID, participantID int64) (position, total int64, err error)
 }
@@ -105,11 +107,12 @@ func New(db *sqlx.DB, bank Bank, board Board, clk clock.Clock, opt Options) *Ser
 		opt.AutosaveCommitters = 2
 	}
 	st := store{db: db, stmts: pgstmt.New(db)}
-	return &Service{st: st, bank: bank, board: board, clock: clk, grace: opt.Grace, log: opt.Logger,
-		saves:   newGroupCommit(opt.AutosaveGroup, opt.AutosaveCommitters, st.saveAnswerGroup),
-		submits: newGroupCommit(submitGroupMax, submitCommitters, st.submitGroup),
-		starts:  newGroupCommit(startGroupMax, startCommitters, st.startGroup),
-		papers:  &paperCache{stmts: st.stmts}}
+	s := &Service{st: st, bank: bank, board: board, clock: clk, grace: opt.Grace, log: opt.Logger,
+		saves:  newGroupCommit(opt.AutosaveGroup, opt.AutosaveCommitters, st.saveAnswerGroup),
+		starts: newGroupCommit(startGroupMax, startCommitters, st.startGroup),
+		papers: &paperCache{stmts: st.stmts}}
+	s.submits = newGroupCommit(submitGroupMax, submitCommitters, s.commitSubmits)
+	return s
 }
 
 // now is the service's clock truncated to the millisecond: every time an

@@ -45,7 +45,7 @@ func (it *startItem) groupKey() saveKey { return saveKey{it.round.ID, it.partici
 // startGroup commits a group of starts. Items are sorted by round and
 // participant, and the participant rows are locked in that order.
 func (s store) startGroup(ctx context.Context, items []*startItem) error {
-	return s.inTx(ctx, func(tx txStore) error {
+	return s.inGroupTx(ctx, func(tx txStore) error {
 		type rp struct{ round, participant int64 }
 		n := len(items)
 		rounds, people, ats := make([]int64, n), make([]int64, n), make([]string, n)

@@ -25,18 +25,37 @@ import (
 
 type store struct {
 	db *sqlx.DB
-	// stmts prepares the statements of the attempt path, which run on
-	// every request of a round (see pgstmt).
+	// stmts prepares the single-row statements of the attempt path, which
+	// run on every request of a round (see pgstmt).
 	stmts *pgstmt.Cache
 }
+
+// The group commits of starts, autosaves and submits run statements over
+// arrays (`WHERE id = ANY($1)`, joins with unnest) that must find their
+// rows by index, one probe per item. They are prepared (planning one took
+// more of Postgres's time than running it), and a prepared statement's
+// generic plan is made once, without the arrays' length, against the
+// tables' sizes at that moment, and then kept: made while a round's first
+// attempts came in (tables of a few pages, where a sequential scan or a
+// hash join is cheapest), the load test's statements went on scanning
+// the whole attempts and round_participants tables on every group and
+// halved the submit rate. So their transactions (inGroupTx) turn off
+// sequential scans and hash and merge joins for themselves, and the
+// plans, generic or not, are index probes in nested loops; the autosave's
+// single statement gets the same plan from its LATERAL shape. Other
+// transactions (the sweeper, closing a round) run these statements
+// unprepared, planned each time with the settings they need.
 
 type txStore struct {
 	tx    *sqlx.Tx
 	stmts *pgstmt.Cache
+	// probes: the transaction plans index probes only (inGroupTx), so its
+	// statements over arrays may be prepared
+	probes bool
 }
 
-// queryRow, query and exec run a statement of the transaction, prepared
-// on its connection once pgstmt has it.
+// queryRow runs a single-row statement of the transaction, prepared on its
+// connection once pgstmt has it.
 func (t txStore) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	if st := t.stmts.InTx(ctx, t.tx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
@@ -44,27 +63,49 @@ func (t txStore) queryRow(ctx context.Context, query string, args ...any) *sql.R
 	return t.tx.QueryRowContext(ctx, query, args...)
 }
 
+// query and exec run a statement over arrays: prepared in a group commit's
+// transaction, planned on each call elsewhere (see above).
 func (t txStore) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st := t.stmts.InTx(ctx, t.tx, query); st != nil {
-		return st.QueryContext(ctx, args...)
+	if t.probes {
+		if st := t.stmts.InTx(ctx, t.tx, query); st != nil {
+			return st.QueryContext(ctx, args...)
+		}
 	}
 	return t.tx.QueryContext(ctx, query, args...)
 }
 
 func (t txStore) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if st := t.stmts.InTx(ctx, t.tx, query); st != nil {
-		return st.ExecContext(ctx, args...)
+	if t.probes {
+		if st := t.stmts.InTx(ctx, t.tx, query); st != nil {
+			return st.ExecContext(ctx, args...)
+		}
 	}
 	return t.tx.ExecContext(ctx, query, args...)
 }
 
 // inTx runs fn in a transaction, committed when fn returns nil.
 func (s store) inTx(ctx context.Context, fn func(txStore) error) error {
+	return s.runTx(ctx, false, fn)
+}
+
+// inGroupTx is inTx for a group commit, whose plans are index probes (see
+// above).
+func (s store) inGroupTx(ctx context.Context, fn func(txStore) error) error {
+	return s.runTx(ctx, true, fn)
+}
+
+func (s store) runTx(ctx context.Context, probes bool, fn func(txStore) error) error {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if err := fn(txStore{tx: tx, stmts: s.stmts}); err != nil {
+	if probes {
+		if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off`); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
+	if err := fn(txStore{tx: tx, stmts: s.stmts, probes: probes}); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -398,17 +439,24 @@ func (s store) saveAnswerGroup(ctx context.Context, items []*answerSave) error {
 		savedAt[i], cutoffs[i] = it.now.Format(time.RFC3339Nano), it.cutoff.Format(time.RFC3339Nano)
 		it.res = saveResult{} // not found unless a row says otherwise
 	}
+	// The attempts are found by one index probe each, in id order (the
+	// order of every lock on attempts), whatever the statistics: LATERAL
+	// makes the plan a nested loop, where a sequential scan would be
+	// repeated per attempt (see txStore). Prepared: this runs a thousand
+	// times a second.
 	rows, err := s.stmts.Query(ctx, `
 		WITH i AS (
 			SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[],
 				$6::timestamptz[], $7::timestamptz[], $8::boolean[])
 				AS i(idx, attempt_id, participant_id, question_id, option_id, saved_at, cutoff, fits)
 		), a AS (
-			SELECT id, participant_id, status, deadline_at
-			FROM attempts
-			WHERE id = ANY($2)
-			ORDER BY id
-			FOR KEY SHARE
+			SELECT t.id, t.participant_id, t.status, t.deadline_at
+			FROM (SELECT DISTINCT id FROM unnest($2::bigint[]) AS u(id) ORDER BY id) x
+			CROSS JOIN LATERAL (
+				SELECT id, participant_id, status, deadline_at FROM attempts
+				WHERE id = x.id
+				FOR KEY SHARE
+			) t
 		), ok AS (
 			SELECT i.idx, i.attempt_id, i.question_id, i.option_id, i.saved_at, i.fits, a.status,
 				a.participant_id = i.participant_id AS mine,
@@ -529,7 +577,7 @@ func (t txStore) finalize(ctx context.Context, status string, items []finalizeIt
 	rows, err := t.query(ctx, `
 		WITH f AS (
 			SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[]) AS f(id, at, prediction)
-		), s AS (
+		), s AS MATERIALIZED ( -- else the count below runs twice, for correct_count and score
 			SELECT a.id, f.at, nullif(f.prediction, -1)::int AS prediction,
 				CASE WHEN $4::text = 'submitted' THEN least(f.at, a.deadline_at) ELSE a.deadline_at END AS ended_at,
 				(SELECT count(*) FROM attempt_answers aa

@@ -9,6 +9,7 @@ import (
 	"github.com/lib/pq"
 
 	"lawcontest/apperr"
+	"lawcontest/contest/leaderboard"
 )
 
 // Submits are committed in groups, like autosaves (groupcommit.go): a
@@ -38,21 +39,51 @@ type submitItem struct {
 	// when it came past the deadline and grace), nil when it was already
 	// finished.
 	finalized *finalizedAttempt
+	// place is the participant's place on the live board once the group
+	// is recorded there; zero when unknown.
+	place leaderboard.Place
 }
 
 func (it *submitItem) groupKey() saveKey { return saveKey{it.attemptID, 0} }
+
+// commitSubmits commits a group of submits, then puts the attempts they
+// finished on the live board and reads their places, in one Redis call for
+// the whole group instead of two per submit.
+func (s *Service) commitSubmits(ctx context.Context, items []*submitItem) error {
+	if err := s.st.submitGroup(ctx, items); err != nil {
+		return err
+	}
+	var (
+		fs   []finalizedAttempt
+		mine []*submitItem
+	)
+	for _, it := range items {
+		if it.finalized != nil {
+			fs = append(fs, *it.finalized)
+			mine = append(mine, it)
+		}
+	}
+	for i, p := range s.recordFinalized(ctx, fs) {
+		mine[i].place = p
+	}
+	return nil
+}
 
 // submitGroup commits a group of submits in one transaction. Items are
 // sorted by attempt, and the row locks are taken in that order, as every
 // writer of attempts does.
 func (s store) submitGroup(ctx context.Context, items []*submitItem) error {
-	return s.inTx(ctx, func(tx txStore) error {
+	return s.inGroupTx(ctx, func(tx txStore) error {
 		ids := make([]int64, len(items))
+		var withAnswers []int64
 		for i, it := range items {
 			ids[i] = it.attemptID
+			if len(it.answers) > 0 {
+				withAnswers = append(withAnswers, it.attemptID)
+			}
 			it.err, it.finalized = nil, nil // a retried group starts afresh
 		}
-		locked, err := tx.lockAttempts(ctx, ids)
+		locked, err := tx.lockAttempts(ctx, ids, withAnswers)
 		if err != nil {
 			return err
 		}
@@ -117,11 +148,16 @@ func (s store) submitGroup(ctx context.Context, items []*submitItem) error {
 }
 
 // lockAttempts takes the row locks of attempts, in id order, and reads
-// what a submit checks.
-func (t txStore) lockAttempts(ctx context.Context, ids []int64) (map[int64]lockedAttempt, error) {
+// what a submit checks. Papers are read only for the attempts in
+// withPaper, whose submits carry answers to check: the quiz page's submit
+// usually carries none (its answers are autosaved), and decoding every
+// paper was the largest cost of a submit in the server's profile.
+func (t txStore) lockAttempts(ctx context.Context, ids, withPaper []int64) (map[int64]lockedAttempt, error) {
 	rows, err := t.query(ctx, `
-		SELECT id, participant_id, status, deadline_at, paper FROM attempts
-		WHERE id = ANY($1) ORDER BY id FOR UPDATE`, pq.Array(ids))
+		SELECT id, participant_id, status, deadline_at,
+			CASE WHEN id = ANY($2) THEN paper END
+		FROM attempts
+		WHERE id = ANY($1) ORDER BY id FOR UPDATE`, pq.Array(ids), pq.Array(withPaper))
 	if err != nil {
 		return nil, err
 	}
@@ -136,8 +172,10 @@ func (t txStore) lockAttempts(ctx context.Context, ids []int64) (map[int64]locke
 			return nil, err
 		}
 		a.DeadlineAt = a.DeadlineAt.UTC()
-		if err := json.Unmarshal(paper, &a.Refs); err != nil {
-			return nil, fmt.Errorf("attempt %d paper: %w", a.ID, err)
+		if paper != nil {
+			if err := json.Unmarshal(paper, &a.Refs); err != nil {
+				return nil, fmt.Errorf("attempt %d paper: %w", a.ID, err)
+			}
 		}
 		out[a.ID] = a
 	}

@@ -190,6 +190,12 @@ func (a *App) Start() {
 		_, err := a.accounts.DeleteExpiredSessions(ctx)
 		return err
 	})
+	// Participants' last-seen times, queued by the requests (see
+	// account/touches.go), written together.
+	a.every(ctx, "session-touches", time.Second, func(ctx context.Context) error {
+		_, err := a.accounts.FlushTouches(ctx)
+		return err
+	})
 	// Attempts nobody submitted are finalized a few seconds after their
 	// deadline and grace; safe with any number of instances.
 	a.every(ctx, "attempt-sweeper", 3*time.Second, func(ctx context.Context) error {
@@ -233,6 +239,11 @@ func (a *App) Close() {
 		a.stopJobs()
 	}
 	a.jobs.Wait()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := a.accounts.FlushTouches(ctx); err != nil {
+		a.log.Warn("last-seen times of sessions not written", "err", err)
+	}
 }
 
 // Serve listens on cfg.ListenAddr until ctx ends, then stops accepting,

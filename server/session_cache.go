@@ -50,7 +50,7 @@ type cachedSession struct {
 }
 
 const (
-	sessionCacheTTL = time.Minute
+	sessionCacheTTL = 5 * time.Minute
 	sessionCacheMax = 100_000
 )
 

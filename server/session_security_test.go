@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"lawcontest/account"
 	"lawcontest/server/db/dbtest"
 )
 
@@ -311,4 +312,59 @@ func TestCSRFTokenSurvivesRedisLoss(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.expect(e.do("DELETE", "/api/v1/sessions", nil, request{client: browser, csrf: csrf}), http.StatusNoContent)
+}
+
+// A participant's last-seen time is queued and written with others by
+// FlushTouches (once a second in a running server), never moving back; a
+// staff session's is written by the request itself, since its idle
+// timeout is checked against it.
+func TestLastSeenTouches(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	ctx := context.Background()
+	tok, _ := e.participant()
+	e.staff("organizer", "btc-touch")
+	org := e.login("btc-touch", "staff-password-1")
+	lastSeen := func(tok string) time.Time {
+		t.Helper()
+		var at time.Time
+		if err := e.db.Get(&at, `SELECT last_seen_at FROM sessions WHERE token_hash = $1`, account.HashToken(tok)); err != nil {
+			t.Fatal(err)
+		}
+		return at.UTC()
+	}
+	before := lastSeen(tok)
+
+	e.clock.Advance(sessionCacheTTL + time.Minute) // past TouchEvery and the session cache
+	seen := e.clock.Now().UTC()
+	e.expect(e.do("GET", "/api/v1/me", nil, request{token: tok}), http.StatusOK)
+	e.expect(e.do("GET", "/api/v1/me", nil, request{token: org}), http.StatusOK)
+	if got := lastSeen(org); !got.Equal(seen) {
+		t.Fatalf("staff last seen %v, want %v at once", got, seen)
+	}
+	if got := lastSeen(tok); !got.Equal(before) {
+		t.Fatalf("participant last seen %v before the flush, want still %v", got, before)
+	}
+	if n, err := e.app.accounts.FlushTouches(ctx); err != nil || n != 1 {
+		t.Fatalf("flush wrote %d, %v; want the participant's 1", n, err)
+	}
+	if got := lastSeen(tok); !got.Equal(seen) {
+		t.Fatalf("participant last seen %v after the flush, want %v", got, seen)
+	}
+
+	// A flush that fails keeps its touches for the next one.
+	e.clock.Advance(sessionCacheTTL + time.Minute)
+	seen = e.clock.Now().UTC()
+	e.expect(e.do("GET", "/api/v1/me", nil, request{token: tok}), http.StatusOK)
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := e.app.accounts.FlushTouches(cancelled); err == nil {
+		t.Fatal("a flush with a cancelled context reported success")
+	}
+	if n, err := e.app.accounts.FlushTouches(ctx); err != nil || n != 1 {
+		t.Fatalf("the kept touch: flush wrote %d, %v", n, err)
+	}
+	if got := lastSeen(tok); !got.Equal(seen) {
+		t.Fatalf("participant last seen %v after the second flush, want %v", got, seen)
+	}
 }

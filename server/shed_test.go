@@ -17,10 +17,11 @@ import (
 func TestShedsLoadPastMaxInFlight(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, func(c *Config, _ *Deps) { c.MaxInFlight = 10 })
-	tok, _ := e.participant()
+	tok := e.staff("organizer", "btc-shed")
 
 	// Requests in flight are held on the session row: a minute later every
-	// request touches last_seen_at, which waits for this lock.
+	// request of a staff session touches last_seen_at at once, which waits
+	// for this lock.
 	e.clock.Advance(2 * time.Minute)
 	tx, err := e.db.Begin()
 	if err != nil {

@@ -201,31 +201,119 @@ func (b *Board) lostErr(roundID int64) error {
 // rebuild runs) the entry is not written, since the rebuild will read it
 // from Postgres.
 func (b *Board) Record(ctx context.Context, e Entry) error {
-	enc, err := encode(e)
-	if err != nil {
-		return err
-	}
-	lost, err := b.record(ctx, e, enc)
-	if lost {
-		return b.lostErr(e.RoundID)
-	}
+	_, _, err := b.record(ctx, []Entry{e}, false)
 	return err
 }
 
-// record runs the script; lost reports a lost board, err a Redis failure
-// (after which e is kept for Retry).
-func (b *Board) record(ctx context.Context, e Entry, enc encoded) (lost bool, err error) {
+// Place is a participant's place on a round's board: 1-based position and
+// the board's size. Zero when it is not known (the board is lost or being
+// rebuilt, or Redis failed).
+type Place struct{ Position, Total int64 }
+
+// maxRecordBatch bounds the entries of one script call (Lua's unpack of the
+// journal's arguments has a limit of a few thousand).
+const maxRecordBatch = 256
+
+// RecordAll records entries as Record does and returns the place of each
+// entry's participant once all of them are recorded: the submits that
+// were committed together are put on the board and ranked in one script
+// call per round, one round trip instead of two per submit. The error
+// joins those of every round (lost boards, Redis failures, entries that
+// do not fit the board's encoding); the places of the entries it concerns
+// are zero.
+func (b *Board) RecordAll(ctx context.Context, es []Entry) ([]Place, error) {
+	places, _, err := b.record(ctx, es, true)
+	return places, err
+}
+
+// record runs the record script over es, one call per round and at most
+// maxRecordBatch entries. Entries that meet a Redis failure are kept for
+// Retry (kept counts them); those of a lost board are not (its rebuild
+// reads Postgres).
+func (b *Board) record(ctx context.Context, es []Entry, withPlaces bool) (places []Place, kept int, err error) {
+	if withPlaces {
+		places = make([]Place, len(es))
+	}
+	var errs []error
+	byRound := map[int64][]int{} // round -> indexes into es
+	var rounds []int64
+	for i, e := range es {
+		if _, ok := byRound[e.RoundID]; !ok {
+			rounds = append(rounds, e.RoundID)
+		}
+		byRound[e.RoundID] = append(byRound[e.RoundID], i)
+	}
+	for _, roundID := range rounds {
+		idx := byRound[roundID]
+		for len(idx) > 0 {
+			n := min(len(idx), maxRecordBatch)
+			k, err := b.recordRound(ctx, roundID, es, idx[:n], places)
+			kept += k
+			if err != nil {
+				errs = append(errs, err)
+			}
+			idx = idx[n:]
+		}
+	}
+	return places, kept, errors.Join(errs...)
+}
+
+// recordRound records es[idx] (all of one round) and, when places is not
+// nil, fills in their places. It returns how many entries it kept for
+// Retry after a Redis failure.
+func (b *Board) recordRound(ctx context.Context, roundID int64, es []Entry, idx []int, places []Place) (kept int, err error) {
+	args := make([]any, 1, 1+6*len(idx))
+	args[0] = "0"
+	if places != nil {
+		args[0] = "1"
+	}
+	var errs []error
+	sent := make([]int, 0, len(idx))
+	for _, i := range idx {
+		enc, err := encode(es[i])
+		if err != nil {
+			errs = append(errs, err) // never kept: it would fail again
+			continue
+		}
+		args = append(args, strconv.FormatInt(enc.score, 10), enc.tiebreak, enc.pid, enc.unit, enc.bucket, enc.field)
+		sent = append(sent, i)
+	}
+	if len(sent) == 0 {
+		return 0, errors.Join(errs...)
+	}
+	keepAll := func(err error) (int, error) {
+		for _, i := range sent {
+			b.keep(es[i])
+		}
+		return len(sent), errors.Join(append(errs, err)...)
+	}
 	if err := b.ready(); err != nil {
-		b.keep(e)
-		return false, err
+		return keepAll(err)
 	}
-	res, err := b.s.record.Run(ctx, b.rdb, []string{b.key(e.RoundID)},
-		strconv.FormatInt(enc.score, 10), enc.tiebreak, enc.pid, enc.unit, enc.bucket, enc.field).Int()
+	res, err := b.s.record.Run(ctx, b.rdb, []string{b.key(roundID)}, args...).Result()
 	if err != nil {
-		b.keep(e)
-		return false, b.fail(ctx, err)
+		return keepAll(b.fail(ctx, err))
 	}
-	return res < 0, nil
+	if n, ok := res.(int64); ok && n < 0 {
+		return 0, errors.Join(append(errs, b.lostErr(roundID))...)
+	}
+	arr, ok := res.([]any)
+	if !ok || len(arr) < 1 {
+		return 0, errors.Join(append(errs, fmt.Errorf("leaderboard: unexpected record reply %T", res))...)
+	}
+	if places == nil {
+		return 0, errors.Join(errs...)
+	}
+	if len(arr) != 2+len(sent) {
+		return 0, errors.Join(append(errs, fmt.Errorf("leaderboard: record reply of %d values for %d entries", len(arr), len(sent)))...)
+	}
+	total, _ := arr[1].(int64)
+	for j, i := range sent {
+		if rank0, _ := arr[2+j].(int64); total > 0 && rank0 >= 0 {
+			places[i] = Place{Position: rank0 + 1, Total: total}
+		}
+	}
+	return 0, errors.Join(errs...)
 }
 
 // keep remembers an entry that could not be recorded. Beyond pendingMax
@@ -250,8 +338,9 @@ func (b *Board) keep(e Entry) {
 // Retry replays the entries whose Record failed, now that Redis may answer
 // again, and returns the rounds that need a full rebuild because too many
 // failed (the caller rebuilds them, see Repairer). Entries that fail again
-// stay for the next Retry; entries of a lost board are dropped, since its
-// rebuild reads them from Postgres.
+// stay for the next Retry, and so do the stale rounds (a rebuild would
+// fail as well); entries of a lost board are dropped, since its rebuild
+// reads them from Postgres.
 func (b *Board) Retry(ctx context.Context) (stale []int64, err error) {
 	b.mu.Lock()
 	todo := make([]Entry, 0, len(b.pending))
@@ -259,27 +348,16 @@ func (b *Board) Retry(ctx context.Context) (stale []int64, err error) {
 		todo = append(todo, e)
 	}
 	clear(b.pending)
+	b.mu.Unlock()
+	if _, kept, err := b.record(ctx, todo, false); kept > 0 {
+		return nil, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	for r := range b.stale {
 		stale = append(stale, r)
 	}
 	clear(b.stale)
-	b.mu.Unlock()
-	for i, e := range todo {
-		enc, err := encode(e)
-		if err != nil {
-			continue // refused by Record already; never kept
-		}
-		lost, err := b.record(ctx, e, enc)
-		if lost {
-			b.notifyLost(e.RoundID)
-		}
-		if err != nil {
-			for _, rest := range todo[i+1:] {
-				b.keep(rest)
-			}
-			return stale, err
-		}
-	}
 	return stale, nil
 }
 

@@ -240,3 +240,84 @@ func TestTopCacheIsBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordAllPlacesEveryEntry records a submit group: entries of two
+// rounds, a participant twice, an entry the board cannot hold and a round
+// whose board is lost, in one call. Each participant's place is the one
+// Standing reads once all are recorded; the bad entry and the lost round
+// are reported without stopping the rest.
+func TestRecordAllPlacesEveryEntry(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, WithTopCacheTTL(0))
+	ctx := context.Background()
+	f.open(t, 1, entry(9, 90, 19, 100_000, t0, 0)) // already on the board
+	f.open(t, 2)
+	inRound := func(round int64, e Entry) Entry { e.RoundID = round; return e }
+	es := []Entry{
+		entry(1, 11, 15, 300_000, t0, 1),
+		entry(2, 12, 18, 300_000, t0, 2),
+		entry(1, 13, 17, 300_000, t0, 1), // participant 1 again, better: it counts
+		inRound(2, entry(3, 14, 10, 300_000, t0, 0)),
+		entry(4, 15, -1, 300_000, t0, 0),             // cannot be encoded
+		inRound(3, entry(5, 16, 10, 300_000, t0, 0)), // round 3 has no board
+	}
+	places, err := f.b.RecordAll(ctx, es)
+	if !isUnavailable(err) {
+		t.Fatalf("error %v, want the lost board's unavailable", err)
+	}
+	if !strings.Contains(err.Error(), "correct count -1") {
+		t.Fatalf("error %v does not name the entry that could not be encoded", err)
+	}
+	want := []Place{{3, 3}, {2, 3}, {3, 3}, {1, 1}, {}, {}}
+	for i := range es {
+		if places[i] != want[i] {
+			t.Errorf("entry %d placed %+v, want %+v", i, places[i], want[i])
+		}
+	}
+	for i, e := range es[:4] {
+		s, err := f.b.Standing(ctx, e.RoundID, e.ParticipantID)
+		if err != nil || s.Position != places[i].Position || s.Total != places[i].Total {
+			t.Errorf("entry %d: standing %+v %v, RecordAll said %+v", i, s, err, places[i])
+		}
+	}
+	if s, _ := f.b.Standing(ctx, 1, 1); s.AttemptID != 13 {
+		t.Errorf("participant 1's entry is attempt %d, want the better 13", s.AttemptID)
+	}
+	select {
+	case r := <-f.b.Lost():
+		if r != 3 {
+			t.Errorf("lost round %d, want 3", r)
+		}
+	default:
+		t.Error("the lost board of round 3 was not reported to the repairer")
+	}
+	if f.b.Pending() != 0 {
+		t.Errorf("%d entries kept for Retry: none met a Redis failure", f.b.Pending())
+	}
+}
+
+// TestRecordAllWhileALostBoardIsRebuilt: the entries go to the rebuild's
+// journal only, and nobody's place is known until the rebuilt board is
+// swapped in.
+func TestRecordAllWhileALostBoardIsRebuilt(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	base := f.prefix + "lb:{r1}"
+	if err := f.rdb.Set(ctx, base+":building", "token", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	places, err := f.b.RecordAll(ctx, []Entry{entry(1, 11, 15, 300_000, t0, 1), entry(2, 12, 18, 300_000, t0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if places[0] != (Place{}) || places[1] != (Place{}) {
+		t.Fatalf("places %+v before the board is live, want none", places)
+	}
+	if n := f.rdb.LLen(ctx, base+":journal").Val(); n != 12 {
+		t.Fatalf("journal holds %d items, want the 2 entries' 12", n)
+	}
+	if n := f.rdb.Exists(ctx, base).Val(); n != 0 {
+		t.Fatal("an entry was written to a board that is not live")
+	}
+}

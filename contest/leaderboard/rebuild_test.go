@@ -172,9 +172,24 @@ func TestRebuildKeepsWhatHappensMeanwhile(t *testing.T) {
 				}
 				f.record(t, late, improved, lower)
 				// Enough submits meanwhile that the journal is replayed
-				// in several slices before the swap.
+				// in several slices before the swap, recorded together as
+				// a submit group records them: they are journalled in one
+				// go and placed on the live (old) board.
+				var group []Entry
 				for k := int64(0); k < 35; k++ {
-					f.record(t, entry(1000+k, 9000+k, 3, 1000, t0, 2))
+					group = append(group, entry(1000+k, 9000+k, 3, 1000, t0, 2))
+				}
+				places, err := f.b.RecordAll(ctx, group)
+				if err != nil {
+					return err
+				}
+				for k, p := range places {
+					// The old board: old (5 correct), late and improved
+					// (20) above the group (3 correct, in attempt order),
+					// lower (1) below.
+					if want := (Place{Position: int64(4 + k), Total: 39}); p != want {
+						t.Errorf("group entry %d placed %+v during the rebuild, want %+v", k, p, want)
+					}
 				}
 				if err := f.b.Remove(ctx, 1, 7); err != nil {
 					return err

@@ -123,23 +123,44 @@ local function clear(t)
 end
 `
 
-// recordLua: ARGV score, tiebreak, pid, unit, bucket, field. Writes to
-// the live board when it is intact, and while a rebuild runs also appends
-// the entry to the rebuild's journal, which the rebuild replays on the
-// board it built before swapping it in: a submit during a rebuild is not
-// lost. Returns 1 changed, 0 not better, -1 board lost and no rebuild
-// running.
+// recordLua: ARGV[1] "1" to return places, then entries of 6 ARGV each:
+// score, tiebreak, pid, unit, bucket, field. Writes them to the live board
+// when it is intact, and while a rebuild runs also appends them to the
+// rebuild's journal, which the rebuild replays on the board it built
+// before swapping it in: a submit during a rebuild is not lost. Returns -1
+// when the board is lost and no rebuild runs (nothing written); else
+// {changed} or, with places, {changed, total, rank0 of each entry's
+// participant after all are recorded}: total and ranks are -1 while the
+// board is not live.
 const recordLua = luaLib + `
 local b = KEYS[1]
 local live = redis.call('EXISTS', b .. ':ok') == 1
 local building = redis.call('EXISTS', b .. ':building') == 1
 if not live and not building then return -1 end
 local changed = 0
-if live then changed = put(b, ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], nil) end
-if building then
-  redis.call('RPUSH', b .. ':journal', ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
+if live then
+  for i = 2, #ARGV, 6 do
+    changed = changed + put(b, ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], nil)
+  end
 end
-return changed
+if building then redis.call('RPUSH', b .. ':journal', unpack(ARGV, 2)) end
+if ARGV[1] ~= '1' then return {changed} end
+if not live then
+  local out = {changed, -1}
+  for i = 2, #ARGV, 6 do out[#out + 1] = -1 end
+  return out
+end
+local out = {changed, redis.call('ZCARD', b)}
+for i = 2, #ARGV, 6 do
+  local r = -1
+  local cur = redis.call('HGET', b .. ':p:' .. ARGV[i + 4], ARGV[i + 5])
+  if cur then
+    local k = tblen(cur)
+    if k > 0 then r = redis.call('ZREVRANK', b, string.sub(cur, 1, k) .. ARGV[i + 2]) or -1 end
+  end
+  out[#out + 1] = r
+end
+return out
 `
 
 // removeLua: ARGV pid, bucket, field. Journalled like a Record, so that the

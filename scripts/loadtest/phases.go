@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -108,6 +110,8 @@ func (r *runner) startForPhase(ctx context.Context, acct vpAccount) *phaseAttemp
 // through the runner's client, over its pool of lean connections.
 func (r *runner) autosavePhase(ctx context.Context, accts []vpAccount, clients int, d time.Duration) float64 {
 	attempts := r.startAll(ctx, accts, clients)
+	fmt.Fprintf(os.Stderr, "loadtest: %s autosave phase: %d attempts started, autosaving for %s\n",
+		time.Now().Format(time.TimeOnly), len(attempts), d)
 	var acked atomic.Int64
 	phase, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
@@ -151,6 +155,10 @@ func (r *runner) submitPhase(ctx context.Context, accts []vpAccount, clients int
 		}
 	})
 
+	// On stderr, so that a profile of the server can be taken during the
+	// timed part only.
+	fmt.Fprintf(os.Stderr, "loadtest: %s submit phase: %d attempts ready, submitting\n",
+		time.Now().Format(time.TimeOnly), len(attempts))
 	var acked atomic.Int64
 	start := time.Now()
 	eachOf(ctx, len(attempts), clients, func(i int) {

@@ -29,9 +29,10 @@ type Rule struct {
 
 // Limiter applies rules to keys (an IP, a login, a participant id).
 type Limiter struct {
-	rdb    redis.UniversalClient
-	prefix string
-	log    *slog.Logger
+	rdb     redis.UniversalClient
+	prefix  string
+	log     *slog.Logger
+	counter *counter // batches the counts sent to Redis (batch.go)
 
 	mu     sync.Mutex
 	leases map[string]*lease
@@ -51,7 +52,7 @@ type lease struct {
 
 // New returns a Limiter whose keys start with prefix.
 func New(rdb redis.UniversalClient, prefix string, log *slog.Logger) *Limiter {
-	return &Limiter{rdb: rdb, prefix: prefix, log: log, leases: map[string]*lease{}}
+	return &Limiter{rdb: rdb, prefix: prefix, log: log, counter: &counter{rdb: rdb}, leases: map[string]*lease{}}
 }
 
 // A fixed window counter: INCRBY, and set the expiry when the key is new.
@@ -190,11 +191,7 @@ func (l *Limiter) Reset(ctx context.Context, rule Rule, key string) {
 }
 
 func (l *Limiter) incr(ctx context.Context, rule Rule, key string, by int64) (int64, time.Duration, error) {
-	res, err := incrScript.Run(ctx, l.rdb, []string{l.key(rule, key)}, rule.Window.Milliseconds(), by).Int64Slice()
-	if err != nil {
-		return 0, 0, err
-	}
-	return res[0], time.Duration(res[1]) * time.Millisecond, nil
+	return l.counter.incr(ctx, l.key(rule, key), rule.Window.Milliseconds(), by)
 }
 
 func (l *Limiter) key(rule Rule, key string) string {
