@@ -25,7 +25,11 @@ import (
 // drops (Redis down, a network cut) messages may be missed, so the cache is
 // emptied and every request goes to Postgres until the subscription is
 // back. Entries also expire after sessionCacheTTL, a bound on staleness if
-// a message is ever lost on a live connection.
+// a message is ever lost on a live connection (Redis drops a subscriber it
+// cannot keep up with, which the listener sees as a dropped
+// subscription). Five minutes, not one: a lookup on expiry is a query and
+// a last-seen write per participant, and with a one-minute expiry every
+// session of a quiz came due again during its twenty requests.
 //
 // Staff sessions are never cached: their idle expiry needs every request
 // to touch the session, and staff are few.

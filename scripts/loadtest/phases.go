@@ -125,7 +125,7 @@ func (r *runner) autosavePhase(ctx context.Context, accts []vpAccount, clients i
 			for i := c; i < len(attempts); i += clients {
 				mine = append(mine, attempts[i])
 			}
-			for i := 0; phase.Err() == nil && len(mine) > 0; i++ {
+			for i := 0; !ended(phase) && len(mine) > 0; i++ {
 				a := mine[i%len(mine)]
 				q := a.qs[(i/len(mine))%len(a.qs)]
 				before := a.rec.acked
