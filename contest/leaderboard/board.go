@@ -260,52 +260,62 @@ func (b *Board) record(ctx context.Context, es []Entry, withPlaces bool) (places
 
 // recordRound records es[idx] (all of one round) and, when places is not
 // nil, fills in their places. It returns how many entries it kept for
-// Retry after a Redis failure.
+// Retry after a Redis failure. Entries that do not fit the board's
+// encoding are reported and never kept (they would fail again).
 func (b *Board) recordRound(ctx context.Context, roundID int64, es []Entry, idx []int, places []Place) (kept int, err error) {
 	args := make([]any, 1, 1+6*len(idx))
 	args[0] = "0"
 	if places != nil {
 		args[0] = "1"
 	}
-	var errs []error
+	var encErrs []error
 	sent := make([]int, 0, len(idx))
 	for _, i := range idx {
 		enc, err := encode(es[i])
 		if err != nil {
-			errs = append(errs, err) // never kept: it would fail again
+			encErrs = append(encErrs, err)
 			continue
 		}
 		args = append(args, strconv.FormatInt(enc.score, 10), enc.tiebreak, enc.pid, enc.unit, enc.bucket, enc.field)
 		sent = append(sent, i)
 	}
-	if len(sent) == 0 {
-		return 0, errors.Join(errs...)
-	}
-	keepAll := func(err error) (int, error) {
-		for _, i := range sent {
-			b.keep(es[i])
+	if len(sent) > 0 {
+		err = b.runRecord(ctx, roundID, args, sent, places)
+		if errors.Is(err, errRedisFailed) {
+			for _, i := range sent {
+				b.keep(es[i])
+			}
+			kept = len(sent)
 		}
-		return len(sent), errors.Join(append(errs, err)...)
 	}
+	return kept, errors.Join(append(encErrs, err)...)
+}
+
+// errRedisFailed marks a record that did not reach Redis (its entries are
+// kept for Retry), as opposed to a lost board or an odd reply.
+var errRedisFailed = errors.New("redis failed")
+
+// runRecord runs the record script with args for the entries es[sent] and
+// fills in their places when places is not nil.
+func (b *Board) runRecord(ctx context.Context, roundID int64, args []any, sent []int, places []Place) error {
 	if err := b.ready(); err != nil {
-		return keepAll(err)
+		return fmt.Errorf("%w: %w", errRedisFailed, err)
 	}
 	res, err := b.s.record.Run(ctx, b.rdb, []string{b.key(roundID)}, args...).Result()
 	if err != nil {
-		return keepAll(b.fail(ctx, err))
+		return fmt.Errorf("%w: %w", errRedisFailed, b.fail(ctx, err))
 	}
 	if n, ok := res.(int64); ok && n < 0 {
-		return 0, errors.Join(append(errs, b.lostErr(roundID))...)
+		return b.lostErr(roundID)
 	}
 	arr, ok := res.([]any)
-	if !ok || len(arr) < 1 {
-		return 0, errors.Join(append(errs, fmt.Errorf("leaderboard: unexpected record reply %T", res))...)
-	}
-	if places == nil {
-		return 0, errors.Join(errs...)
-	}
-	if len(arr) != 2+len(sent) {
-		return 0, errors.Join(append(errs, fmt.Errorf("leaderboard: record reply of %d values for %d entries", len(arr), len(sent)))...)
+	switch {
+	case !ok || len(arr) < 1:
+		return fmt.Errorf("leaderboard: unexpected record reply %T", res)
+	case places == nil:
+		return nil
+	case len(arr) != 2+len(sent):
+		return fmt.Errorf("leaderboard: record reply of %d values for %d entries", len(arr), len(sent))
 	}
 	total, _ := arr[1].(int64)
 	for j, i := range sent {
@@ -313,7 +323,7 @@ func (b *Board) recordRound(ctx context.Context, roundID int64, es []Entry, idx 
 			places[i] = Place{Position: rank0 + 1, Total: total}
 		}
 	}
-	return 0, errors.Join(errs...)
+	return nil
 }
 
 // keep remembers an entry that could not be recorded. Beyond pendingMax

@@ -2,6 +2,7 @@ package ratelimit
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -129,8 +130,4 @@ func (c *counter) send(batch []*countReq) {
 	}
 }
 
-type replyError string
-
-func (e replyError) Error() string { return string(e) }
-
-const errBadReply = replyError("ratelimit: unexpected reply from the counting script")
+var errBadReply = errors.New("ratelimit: unexpected reply from the counting script")
