@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -64,6 +65,27 @@ type groupCommit[T groupItem] struct {
 	mu      sync.Mutex
 	queue   []*saveGroup[T]
 	running int
+
+	stats groupCounters
+}
+
+// groupCounters count a groupCommit's work since it was made, for the
+// metrics: the group sizes and commit times say whether a path is bound by
+// Postgres's WAL flush (few large groups, long commits) or by its own
+// committers (many small ones).
+type groupCounters struct {
+	groups, items, failed, nanos atomic.Int64
+}
+
+// GroupStats is a snapshot of one kind of group commit's counters.
+type GroupStats struct {
+	Groups, Items, Failed int64
+	CommitTime            time.Duration // summed over groups
+}
+
+func (c *groupCounters) snapshot() GroupStats {
+	return GroupStats{Groups: c.groups.Load(), Items: c.items.Load(), Failed: c.failed.Load(),
+		CommitTime: time.Duration(c.nanos.Load())}
 }
 
 func newGroupCommit[T groupItem](maxGroup, maxRunning int, commit func(context.Context, []T) error) *groupCommit[T] {
@@ -130,8 +152,15 @@ func (g *groupCommit[T]) run(ctx context.Context, grp *saveGroup[T]) {
 		return compareInt64(ka.question, kb.question)
 	})
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	start := time.Now()
 	grp.err = g.commit(cctx, grp.items)
 	cancel()
+	g.stats.nanos.Add(int64(time.Since(start)))
+	g.stats.groups.Add(1)
+	g.stats.items.Add(int64(len(grp.items)))
+	if grp.err != nil {
+		g.stats.failed.Add(1)
+	}
 	close(grp.done)
 	g.mu.Lock()
 	g.running--

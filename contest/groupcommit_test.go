@@ -214,4 +214,15 @@ func TestGroupCommitForming(t *testing.T) {
 	if peak != 1 {
 		t.Fatalf("%d groups committed at once, want at most 1", peak)
 	}
+	if st := g.stats.snapshot(); st.Groups != 3 || st.Items != 6 || st.Failed != 0 || st.CommitTime <= 0 {
+		t.Fatalf("counters %+v, want 3 groups of 6 items, none failed, some commit time", st)
+	}
+	// A failed group is counted as failed.
+	f := newGroupCommit(3, 1, func(context.Context, []*answerSave) error { return fmt.Errorf("down") })
+	if err := f.save(ctx, &answerSave{attemptID: 1, questionID: 1}); err == nil {
+		t.Fatal("a failed group's item saw no error")
+	}
+	if st := f.stats.snapshot(); st.Groups != 1 || st.Items != 1 || st.Failed != 1 {
+		t.Fatalf("counters after a failure %+v", st)
+	}
 }

@@ -115,6 +115,16 @@ func New(db *sqlx.DB, bank Bank, board Board, clk clock.Clock, opt Options) *Ser
 	return s
 }
 
+// GroupStats returns the counters of the group commits of autosaves,
+// starts and submits, by those names.
+func (s *Service) GroupStats() map[string]GroupStats {
+	return map[string]GroupStats{
+		"autosave": s.saves.stats.snapshot(),
+		"start":    s.starts.stats.snapshot(),
+		"submit":   s.submits.stats.snapshot(),
+	}
+}
+
 // now is the service's clock truncated to the millisecond: every time an
 // attempt stores is on a millisecond, so durations are exact and the Redis
 // board's millisecond encoding orders exactly as Postgres does.

@@ -42,7 +42,10 @@ type store struct {
 // halved the submit rate. So their transactions (inGroupTx) turn off
 // sequential scans and hash and merge joins for themselves, and the
 // plans, generic or not, are index probes in nested loops; the autosave's
-// single statement gets the same plan from its LATERAL shape. Other
+// single statement gets the same plan from its LATERAL shape. They also
+// ask for the generic plan at once (plan_cache_mode): otherwise Postgres
+// went on making a custom plan for each group, a tenth of its CPU time in
+// the load test's mixed load, to arrive at the same probes. Other
 // transactions (the sweeper, closing a round) run these statements
 // unprepared, planned each time with the settings they need.
 
@@ -100,7 +103,8 @@ func (s store) runTx(ctx context.Context, probes bool, fn func(txStore) error) e
 		return err
 	}
 	if probes {
-		if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off`); err != nil {
+		if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off;
+			SET LOCAL plan_cache_mode = force_generic_plan`); err != nil {
 			tx.Rollback()
 			return err
 		}

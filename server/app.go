@@ -154,6 +154,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 	a.questions = questions.NewBank(d.DB, d.Clock)
 	a.wireLeaderboard(d)
 	a.contests = contest.New(d.DB, a.questions, a.board, d.Clock, contest.Options{Grace: cfg.AnswerGrace, Logger: d.Log})
+	a.metrics.registry.MustRegister(newGroupCollector(a.contests.GroupStats))
 	a.participation = append(a.participation, a.contests.HasTakenPart)
 	a.essays = essay.New(d.DB, d.Clock)
 	a.participation = append(a.participation, a.essays.TookPart)

@@ -215,7 +215,12 @@ func (c *faultClient) do(method, path, token string, body []byte, ctype string) 
 			if json.Unmarshal(res.body, &e) != nil || e.Error.Code != "unavailable" || res.header.Get("Retry-After") == "" {
 				c.badShape.Add(1)
 			}
-			time.Sleep(100 * time.Millisecond)
+			// Slower than Retry-After asks (1-4 s) to keep the test short,
+			// but not so fast that a submit retried through a Postgres
+			// restart spends the participant's budget of 30 a minute (the
+			// quiz page waits 5 s between submits); at 100 ms it did, once
+			// a restart took three seconds.
+			time.Sleep(250 * time.Millisecond)
 			continue
 		}
 		return res, nil

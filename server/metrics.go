@@ -8,6 +8,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"lawcontest/contest"
 )
 
 // metrics are the Prometheus series of one App, on a registry of its own
@@ -50,4 +52,40 @@ func (m *metrics) observe(method, route string, status int, d time.Duration) {
 func (a *App) serveMetrics(c echo.Context) error {
 	promhttp.HandlerFor(a.metrics.registry, promhttp.HandlerOpts{DisableCompression: true}).ServeHTTP(c.Response(), c.Request())
 	return nil
+}
+
+// groupCollector reports the contest's group commits (autosaves, starts,
+// submits): groups, items and summed commit time, so an operator can see
+// the mean group size and commit time of each path.
+type groupCollector struct {
+	stats                       func() map[string]contest.GroupStats
+	groups, items, failed, secs *prometheus.Desc
+}
+
+func newGroupCollector(stats func() map[string]contest.GroupStats) *groupCollector {
+	desc := func(name, help string) *prometheus.Desc {
+		return prometheus.NewDesc(name, help, []string{"kind"}, nil)
+	}
+	return &groupCollector{stats: stats,
+		groups: desc("lawcontest_group_commits_total", "Group commits by kind (autosave, start, submit)."),
+		items:  desc("lawcontest_group_commit_items_total", "Requests committed in groups, by kind."),
+		failed: desc("lawcontest_group_commit_failures_total", "Group commits that failed, by kind."),
+		secs:   desc("lawcontest_group_commit_seconds_total", "Time spent committing groups, by kind."),
+	}
+}
+
+func (g *groupCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- g.groups
+	ch <- g.items
+	ch <- g.failed
+	ch <- g.secs
+}
+
+func (g *groupCollector) Collect(ch chan<- prometheus.Metric) {
+	for kind, s := range g.stats() {
+		ch <- prometheus.MustNewConstMetric(g.groups, prometheus.CounterValue, float64(s.Groups), kind)
+		ch <- prometheus.MustNewConstMetric(g.items, prometheus.CounterValue, float64(s.Items), kind)
+		ch <- prometheus.MustNewConstMetric(g.failed, prometheus.CounterValue, float64(s.Failed), kind)
+		ch <- prometheus.MustNewConstMetric(g.secs, prometheus.CounterValue, s.CommitTime.Seconds(), kind)
+	}
 }

@@ -1,11 +1,13 @@
 package server
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -65,7 +67,14 @@ func (a *App) observe(next echo.HandlerFunc) echo.HandlerFunc {
 				a.reqLog(c).Error("panic", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 				err = apperr.New(apperr.Internal, "error.internal")
 			}
-			if err != nil {
+			switch {
+			case err != nil && errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil:
+				// The client went away mid-request (a phone lost its
+				// network, a reload): nobody is left to answer and
+				// nothing failed here. Logged as nginx's 499, not as a
+				// server error.
+				c.Response().Status = statusClientClosed
+			case err != nil:
 				c.Error(err)
 			}
 			route := c.Path()
@@ -93,6 +102,10 @@ func (a *App) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// statusClientClosed is what the request log and metrics say of a request
+// whose client left before the answer (nginx's convention).
+const statusClientClosed = 499
 
 // quietRoutes are logged only when they fail or are slow (see observe).
 var quietRoutes = map[string]bool{boardPath: true, boardMinePath: true, autosavePath: true, predictionPath: true}

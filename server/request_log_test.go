@@ -1,11 +1,16 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/labstack/echo/v4"
 )
 
 // Every request gets a log line with its id, route and status, except the
@@ -50,4 +55,44 @@ func TestRequestLogLines(t *testing.T) {
 	}
 	find(boardPath, http.StatusNotFound)
 	find(boardMinePath, http.StatusUnauthorized)
+}
+
+// A client that leaves mid-request (its context cancelled, the handler
+// returning that) is logged at info with 499, not as a server error.
+func TestRequestLogClientGone(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	e := newTestEnv(t, withLog(slog.New(slog.NewJSONHandler(&logs, nil))))
+	handler := e.app.observe(func(c echo.Context) error {
+		return context.Canceled // what a group commit returns once the caller is gone
+	})
+	run := func(ctx context.Context) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("POST", "/api/v1/attempts/1/answers", nil).WithContext(ctx)
+		c := e.app.echo.NewContext(req, rec)
+		c.SetPath(autosavePath)
+		handler(c)
+		return rec
+	}
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	run(gone)
+	// The same error while the client is still there is a bug: 500.
+	if rec := run(context.Background()); rec.Code != http.StatusInternalServerError {
+		t.Fatalf("context.Canceled with the client present: %d", rec.Code)
+	}
+	var levels []string
+	for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var x struct {
+			Level  string `json:"level"`
+			Msg    string `json:"msg"`
+			Status int    `json:"status"`
+		}
+		if json.Unmarshal([]byte(l), &x) == nil && x.Msg == "request" {
+			levels = append(levels, x.Level+" "+strconv.Itoa(x.Status))
+		}
+	}
+	if got := strings.Join(levels, ", "); got != "INFO 499, ERROR 500" {
+		t.Fatalf("request lines %q, want INFO 499 then ERROR 500", got)
+	}
 }

@@ -255,8 +255,13 @@ func startInProcess(ctx context.Context, o Options) (string, int, func(), error)
 
 // Report is what a run measured and checked.
 type Report struct {
-	Options      Options
-	Raw          *rawLimits
+	Options Options
+	Raw     *rawLimits
+	// RawBefore are the raw limits measured again right before each
+	// phase that is compared with one (zero when not measured).
+	RawBefore struct {
+		AutosaveInsertPerSec, SubmitInsertPerSec, ZRangePerSec float64
+	}
 	Window       time.Duration // from the round's opening to the last participant's end
 	Endpoints    []endpointFigures
 	Burst        burstFigures
@@ -313,8 +318,10 @@ func Run(ctx context.Context, o Options, pg *sqlx.DB, rdb redis.UniversalClient,
 	}
 	fmt.Fprintf(out, "loadtest %s: %s model, %d CPUs, server %s\n", o.RunID, o.Model, runtime.NumCPU(), o.BaseURL)
 
+	var meter *rawMeter
 	if !o.SkipRaw {
-		raw, err := measureRaw(ctx, pg, rdb, o.KeyPrefix, o.RawConcurrency, o.RawDuration, o.RawBoardSize)
+		meter = &rawMeter{pg: pg, rdb: rdb, keyPrefix: o.KeyPrefix, conc: o.RawConcurrency, d: o.RawDuration, boardSize: o.RawBoardSize}
+		raw, err := meter.all(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -367,7 +374,7 @@ func Run(ctx context.Context, o Options, pg *sqlx.DB, rdb redis.UniversalClient,
 	fmt.Fprintf(out, "setup: %d accounts, round %s of %d questions, in %s\n", len(pool), rs.roundID, rs.questionCount,
 		time.Since(setupStart).Round(time.Millisecond))
 
-	r := &runner{o: o, c: c, roundID: rs.roundID, hurry: make(chan struct{})}
+	r := &runner{o: o, c: c, roundID: rs.roundID, hurry: make(chan struct{}), meter: meter}
 	switch o.Board {
 	case "on":
 		r.board = true
@@ -409,6 +416,13 @@ func Run(ctx context.Context, o Options, pg *sqlx.DB, rdb redis.UniversalClient,
 	rep.Endpoints = st.figures(rep.Window)
 	if r.board && o.BoardReaders > 0 && o.BoardDuration > 0 {
 		// The board at its busiest: everyone refreshing the top 50 at once.
+		if meter != nil {
+			// The machine's speed drifts within a run: its raw limit is
+			// measured again right before each phase, for a second ratio.
+			if _, rep.RawBefore.ZRangePerSec, err = meter.board(ctx); err != nil {
+				return nil, err
+			}
+		}
 		if err := boardPhase(ctx, o, st, "/api/v1/rounds/"+rs.roundID+"/leaderboard?limit=50"); err != nil {
 			return nil, fmt.Errorf("board readers: %w", err)
 		}
@@ -421,11 +435,11 @@ func Run(ctx context.Context, o Options, pg *sqlx.DB, rdb redis.UniversalClient,
 	}
 	if o.AutosavePhase > 0 && o.PhaseClients > 0 {
 		n := o.PhaseClients * attemptsPerAutosaveClient
-		rep.AutosaveOnlyPerSec = r.autosavePhase(ctx, phasePool[:n], o.PhaseClients, o.AutosavePhase)
+		rep.AutosaveOnlyPerSec, rep.RawBefore.AutosaveInsertPerSec = r.autosavePhase(ctx, phasePool[:n], o.PhaseClients, o.AutosavePhase)
 		phasePool = phasePool[n:]
 	}
 	if o.SubmitPhase > 0 && o.PhaseClients > 0 {
-		rep.SubmitOnlyPerSec = r.submitPhase(ctx, phasePool[:o.SubmitPhase], o.PhaseClients)
+		rep.SubmitOnlyPerSec, rep.RawBefore.SubmitInsertPerSec = r.submitPhase(ctx, phasePool[:o.SubmitPhase], o.PhaseClients)
 	}
 	if o.AutosavePhase > 0 || o.SubmitPhase > 0 {
 		for _, f := range st.figures(0) {
@@ -506,6 +520,13 @@ func (rep *Report) print(out io.Writer) {
 		ratio("submits (mixed load) / raw INSERT", submits, raw.InsertPerSec, ">= 1")
 		ratio("submits (only) / raw INSERT", rep.SubmitOnlyPerSec, raw.InsertPerSec, ">= 1")
 		ratio("board top-50 (reads only) / ZREVRANGE", rep.BoardOnlyPerSec, raw.ZRangePerSec, ">= 1")
+		b := rep.RawBefore
+		if b.AutosaveInsertPerSec > 0 || b.SubmitInsertPerSec > 0 || b.ZRangePerSec > 0 {
+			fmt.Fprintln(out, "the same, to the raw limit measured again right before each phase:")
+			ratio("autosaves (only) / raw INSERT", rep.AutosaveOnlyPerSec, b.AutosaveInsertPerSec, ">= 2")
+			ratio("submits (only) / raw INSERT", rep.SubmitOnlyPerSec, b.SubmitInsertPerSec, ">= 1")
+			ratio("board top-50 (reads only) / ZREVRANGE", rep.BoardOnlyPerSec, b.ZRangePerSec, ">= 1")
+		}
 	}
 	v := rep.Verification
 	fmt.Fprintf(out, "verification: %d attempts, %d acknowledged submits and %d acknowledged answers checked against Postgres (%d answers with no reply not checked)\n",

@@ -72,7 +72,8 @@ type runner struct {
 	o       Options
 	c       *client
 	roundID string
-	board   bool // the board endpoints exist
+	board   bool      // the board endpoints exist
+	meter   *rawMeter // nil: raw limits not measured (-skip-raw)
 
 	hurry  chan struct{} // closed when the load window ends: no more thinking
 	active *atomic.Int64 // participants playing now

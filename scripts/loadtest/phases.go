@@ -106,10 +106,12 @@ func (r *runner) startForPhase(ctx context.Context, acct vpAccount) *phaseAttemp
 
 // autosavePhase: each client autosaves answers of its own attempts, one
 // after the other without thinking, for d; the attempts are submitted
-// afterwards. It returns acknowledged autosaves per second. Requests go
-// through the runner's client, over its pool of lean connections.
-func (r *runner) autosavePhase(ctx context.Context, accts []vpAccount, clients int, d time.Duration) float64 {
+// afterwards. It returns acknowledged autosaves per second, and the raw
+// INSERT rate measured right before. Requests go through the runner's
+// client, over its pool of lean connections.
+func (r *runner) autosavePhase(ctx context.Context, accts []vpAccount, clients int, d time.Duration) (rate, rawInsert float64) {
 	attempts := r.startAll(ctx, accts, clients)
+	rawInsert = r.rawInsert(ctx)
 	fmt.Fprintf(os.Stderr, "loadtest: %s autosave phase: %d attempts started, autosaving for %s\n",
 		time.Now().Format(time.TimeOnly), len(attempts), d)
 	var acked atomic.Int64
@@ -135,18 +137,34 @@ func (r *runner) autosavePhase(ctx context.Context, accts []vpAccount, clients i
 		}()
 	}
 	wg.Wait()
-	rate := float64(acked.Load()) / time.Since(start).Seconds()
+	rate = float64(acked.Load()) / time.Since(start).Seconds()
+	fmt.Fprintf(os.Stderr, "loadtest: %s autosave phase done\n", time.Now().Format(time.TimeOnly))
 	for _, a := range attempts {
 		r.submit(ctx, "submit_phase", a.acct, a.rec, map[string]string{})
 	}
-	return rate
+	return rate, rawInsert
+}
+
+// rawInsert measures the raw INSERT rate again, right before a phase (the
+// machine's speed drifts within a run); 0 with -skip-raw.
+func (r *runner) rawInsert(ctx context.Context) float64 {
+	if r.meter == nil {
+		return 0
+	}
+	n, err := r.meter.insert(ctx)
+	if err != nil {
+		r.fail("raw INSERT before a phase: %v", err)
+		return 0
+	}
+	return n
 }
 
 // submitPhase: every attempt started for the phase has its answers
 // autosaved (not timed), then is submitted, by clients at once, as a phone
 // submits once its answers are saved: the body carries only the
-// prediction. It returns acknowledged submits per second.
-func (r *runner) submitPhase(ctx context.Context, accts []vpAccount, clients int) float64 {
+// prediction. It returns acknowledged submits per second, and the raw
+// INSERT rate measured right before.
+func (r *runner) submitPhase(ctx context.Context, accts []vpAccount, clients int) (rate, rawInsert float64) {
 	attempts := r.startAll(ctx, accts, clients)
 	eachOf(ctx, len(attempts), clients, func(i int) {
 		a := attempts[i]
@@ -155,6 +173,7 @@ func (r *runner) submitPhase(ctx context.Context, accts []vpAccount, clients int
 		}
 	})
 
+	rawInsert = r.rawInsert(ctx)
 	// On stderr, so that a profile of the server can be taken during the
 	// timed part only.
 	fmt.Fprintf(os.Stderr, "loadtest: %s submit phase: %d attempts ready, submitting\n",
@@ -175,5 +194,7 @@ func (r *runner) submitPhase(ctx context.Context, accts []vpAccount, clients int
 			acked.Add(1)
 		}
 	})
-	return float64(acked.Load()) / time.Since(start).Seconds()
+	rate = float64(acked.Load()) / time.Since(start).Seconds()
+	fmt.Fprintf(os.Stderr, "loadtest: %s submit phase done\n", time.Now().Format(time.TimeOnly))
+	return rate, rawInsert
 }

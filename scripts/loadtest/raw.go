@@ -23,53 +23,77 @@ type rawLimits struct {
 	BoardSize    int
 }
 
-// measureRaw runs each raw operation from conc goroutines for d.
-func measureRaw(ctx context.Context, pg *sqlx.DB, rdb redis.UniversalClient, keyPrefix string, conc int, d time.Duration, boardSize int) (rawLimits, error) {
-	out := rawLimits{Concurrency: conc, BoardSize: boardSize}
+// rawMeter measures the raw limits; one per run.
+type rawMeter struct {
+	pg        *sqlx.DB
+	rdb       redis.UniversalClient
+	keyPrefix string
+	conc      int
+	d         time.Duration
+	boardSize int
+}
+
+// all runs each raw operation from conc goroutines for d.
+func (m rawMeter) all(ctx context.Context) (rawLimits, error) {
+	out := rawLimits{Concurrency: m.conc, BoardSize: m.boardSize}
+	var err error
+	if out.InsertPerSec, err = m.insert(ctx); err != nil {
+		return out, err
+	}
+	out.ZAddPerSec, out.ZRangePerSec, err = m.board(ctx)
+	return out, err
+}
+
+// insert measures durable single-row INSERT transactions per second.
+func (m rawMeter) insert(ctx context.Context) (float64, error) {
 	// A table of its own, like attempt_answers in size; dropped afterwards.
 	table := "loadtest_raw_" + strconv.FormatInt(time.Now().UnixNano()%1_000_000_000, 36)
-	if _, err := pg.ExecContext(ctx, `CREATE TABLE `+table+` (
+	if _, err := m.pg.ExecContext(ctx, `CREATE TABLE `+table+` (
 		id bigserial PRIMARY KEY, attempt_id bigint NOT NULL, question_id bigint NOT NULL,
 		option_id text NOT NULL, saved_at timestamptz NOT NULL)`); err != nil {
-		return out, fmt.Errorf("raw insert table: %w", err)
+		return 0, fmt.Errorf("raw insert table: %w", err)
 	}
-	defer pg.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS `+table)
-	if pg.Stats().MaxOpenConnections != 0 && pg.Stats().MaxOpenConnections < conc {
-		return out, fmt.Errorf("raw insert: pool of %d connections for %d clients", pg.Stats().MaxOpenConnections, conc)
+	defer m.pg.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS `+table)
+	if max := m.pg.Stats().MaxOpenConnections; max != 0 && max < m.conc {
+		return 0, fmt.Errorf("raw insert: pool of %d connections for %d clients", max, m.conc)
 	}
-	n, err := hammer(ctx, conc, d, func(ctx context.Context, i int) error {
-		_, err := pg.ExecContext(ctx, `INSERT INTO `+table+` (attempt_id, question_id, option_id, saved_at) VALUES ($1, $2, $3, now())`,
+	n, err := hammer(ctx, m.conc, m.d, func(ctx context.Context, i int) error {
+		_, err := m.pg.ExecContext(ctx, `INSERT INTO `+table+` (attempt_id, question_id, option_id, saved_at) VALUES ($1, $2, $3, now())`,
 			rand.Int64N(1_000_000), rand.Int64N(10_000), "opt"+strconv.Itoa(i%6))
 		return err
 	})
 	if err != nil {
-		return out, fmt.Errorf("raw insert: %w", err)
+		return 0, fmt.Errorf("raw insert: %w", err)
 	}
-	out.InsertPerSec = n
+	return n, nil
+}
 
-	key := keyPrefix + "loadtest:raw:{r0}"
-	defer rdb.Del(context.WithoutCancel(ctx), key)
+// board measures ZADD and ZREVRANGE key 0 49 WITHSCORES per second on a
+// sorted set of boardSize entries.
+func (m rawMeter) board(ctx context.Context) (zadd, zrange float64, err error) {
+	key := m.keyPrefix + "loadtest:raw:{r0}"
+	defer m.rdb.Del(context.WithoutCancel(ctx), key)
 	// Fill the board first (pipelined: the fill is not measured).
-	for lo := 0; lo < boardSize; lo += 1000 {
-		pipe := rdb.Pipeline()
-		for i := lo; i < min(lo+1000, boardSize); i++ {
+	for lo := 0; lo < m.boardSize; lo += 1000 {
+		pipe := m.rdb.Pipeline()
+		for i := lo; i < min(lo+1000, m.boardSize); i++ {
 			pipe.ZAdd(ctx, key, redis.Z{Score: float64(rand.Int64N(1 << 52)), Member: strconv.Itoa(i)})
 		}
 		if _, err := pipe.Exec(ctx); err != nil {
-			return out, fmt.Errorf("raw board fill: %w", err)
+			return 0, 0, fmt.Errorf("raw board fill: %w", err)
 		}
 	}
-	if out.ZAddPerSec, err = hammer(ctx, conc, d, func(ctx context.Context, i int) error {
-		return rdb.ZAdd(ctx, key, redis.Z{Score: float64(rand.Int64N(1 << 52)), Member: strconv.Itoa(rand.IntN(boardSize))}).Err()
+	if zadd, err = hammer(ctx, m.conc, m.d, func(ctx context.Context, i int) error {
+		return m.rdb.ZAdd(ctx, key, redis.Z{Score: float64(rand.Int64N(1 << 52)), Member: strconv.Itoa(rand.IntN(m.boardSize))}).Err()
 	}); err != nil {
-		return out, fmt.Errorf("raw zadd: %w", err)
+		return 0, 0, fmt.Errorf("raw zadd: %w", err)
 	}
-	if out.ZRangePerSec, err = hammer(ctx, conc, d, func(ctx context.Context, i int) error {
-		return rdb.ZRevRangeWithScores(ctx, key, 0, 49).Err()
+	if zrange, err = hammer(ctx, m.conc, m.d, func(ctx context.Context, i int) error {
+		return m.rdb.ZRevRangeWithScores(ctx, key, 0, 49).Err()
 	}); err != nil {
-		return out, fmt.Errorf("raw zrevrange: %w", err)
+		return 0, 0, fmt.Errorf("raw zrevrange: %w", err)
 	}
-	return out, nil
+	return zadd, zrange, nil
 }
 
 // hammer calls op from conc goroutines for d and returns calls per second.
