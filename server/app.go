@@ -147,6 +147,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 			TouchEvery: time.Minute,
 		},
 	}
+	a.metrics.registerInFlight(a.inFlight)
 	a.accounts = account.NewStore(d.DB, d.Clock, a.hasher)
 	a.sessionCache = newSessionCache(d.Redis, d.KeyPrefix)
 	// One bank per process: it caches draw candidates and the versions it

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -778,10 +779,15 @@ func (fc *faultCluster) sigtermDuringLoad(t *testing.T) {
 			inFlight <- res
 		}()
 	}
+	// In flight: b serves them (its in-flight gauge counts them; nothing
+	// else is sent to b yet, and /metrics is not counted), and its group
+	// commits wait for the rows (one or two groups, as the submits were
+	// grouped: not one backend per submit).
 	waitFor(t, "the held submits to wait for their rows", func() bool {
 		var n int
 		fe.db.Get(&n, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)
-		return n >= len(held)
+		res, err := direct.try(b.base, "GET", "/metrics", "", nil, "")
+		return n >= 1 && err == nil && inFlightGauge(res.body) >= len(held)
 	})
 
 	fe.load(c, round, true, 0.4, func() {
@@ -818,6 +824,20 @@ func (fc *faultCluster) sigtermDuringLoad(t *testing.T) {
 	if submitted != len(held) {
 		t.Errorf("%d of %d in-flight submits stored", submitted, len(held))
 	}
+}
+
+// inFlightGauge reads lawcontest_http_in_flight from a /metrics body (-1
+// when missing).
+func inFlightGauge(metrics []byte) int {
+	for _, l := range strings.Split(string(metrics), "\n") {
+		if v, ok := strings.CutPrefix(l, "lawcontest_http_in_flight "); ok {
+			n, err := strconv.ParseFloat(v, 64)
+			if err == nil {
+				return int(n)
+			}
+		}
+	}
+	return -1
 }
 
 // waitFor polls cond for up to 20 s.

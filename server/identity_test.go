@@ -316,6 +316,9 @@ func TestHealthAndMetrics(t *testing.T) {
 	if strings.Contains(body, "/api/v1/attempts/"+id) {
 		t.Fatal("a raw path became a label")
 	}
+	if !strings.Contains(body, "lawcontest_http_in_flight ") {
+		t.Error("no in-flight gauge")
+	}
 	for _, kind := range []string{"autosave", "start", "submit"} {
 		if !strings.Contains(body, `lawcontest_group_commits_total{kind="`+kind+`"}`) {
 			t.Errorf("no group-commit counter for %s", kind)

@@ -43,6 +43,15 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 	return m
 }
 
+// registerInFlight reports the requests being served now (the load
+// shedder's count, see shedLoad).
+func (m *metrics) registerInFlight(inFlight chan struct{}) {
+	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "lawcontest_http_in_flight",
+		Help: "Requests being served now (MAX_IN_FLIGHT bounds it).",
+	}, func() float64 { return float64(len(inFlight)) }))
+}
+
 func (m *metrics) observe(method, route string, status int, d time.Duration) {
 	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
 	m.latency.WithLabelValues(method, route).Observe(d.Seconds())
