@@ -147,6 +147,16 @@ func (m *memBoard) RecordAll(ctx context.Context, es []leaderboard.Entry) ([]lea
 	return places, nil
 }
 
+func (m *memBoard) Remove(_ context.Context, roundID, participantID int64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail {
+		return fmt.Errorf("board down")
+	}
+	delete(m.entries, [2]int64{roundID, participantID})
+	return nil
+}
+
 func (m *memBoard) Rank(_ context.Context, roundID, participantID int64) (int64, int64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -29,7 +29,7 @@ func (s *Service) recordFinalized(ctx context.Context, fs []finalizedAttempt) []
 		from    []int // index in fs of each entry
 	)
 	for i, f := range fs {
-		if !f.Practice {
+		if !f.Practice && !f.Disqualified {
 			entries = append(entries, f.entry())
 			from = append(from, i)
 		}

@@ -6,6 +6,7 @@ import (
 
 	"lawcontest/apperr"
 	"lawcontest/audit"
+	"lawcontest/contest/leaderboard"
 	"lawcontest/vntext"
 )
 
@@ -673,6 +674,7 @@ func (s *Service) Disqualify(ctx context.Context, actor Actor, contestID int64, 
 	if err != nil {
 		return Disqualification{}, err
 	}
+	s.syncBoards(ctx, contestID, in.ParticipantID)
 	return s.disqualification(ctx, contestID, in.ParticipantID)
 }
 
@@ -687,6 +689,7 @@ func (s *Service) LiftDisqualification(ctx context.Context, actor Actor, contest
 		return apperr.Field("reason", "error.too_long", maxReasonLen)
 	}
 	now := s.now()
+	defer s.syncBoards(ctx, contestID, participantID)
 	return s.st.inTx(ctx, func(tx txStore) error {
 		if _, err := tx.contestForUpdate(ctx, contestID); err != nil {
 			return err
@@ -701,6 +704,46 @@ func (s *Service) LiftDisqualification(ctx context.Context, actor Actor, contest
 		return tx.audit(ctx, actor, now, "results.reinstate", "contest", contestID,
 			map[string]any{"participant_id": participantID, "reason": reason, "disqualified_for": old})
 	})
+}
+
+// syncBoards brings a participant's entries on the contest's live boards
+// in line with their disqualification, which has just changed: off every
+// round's board while disqualified, their best attempt back on it once
+// reinstated. Submits check the disqualification when they finish an
+// attempt (finalize), and rebuilt boards leave disqualified accounts out.
+// A failure is logged, not returned: the change itself is committed, and
+// the live boards are rebuilt from Postgres when lost (or by `lawcontest
+// leaderboard rebuild`). A submit of the same person finishing at the very
+// moment of the disqualification may still put them back until then.
+func (s *Service) syncBoards(ctx context.Context, contestID, participantID int64) {
+	if s.board == nil {
+		return
+	}
+	best, disqualified, err := s.st.boardEntriesOf(ctx, contestID, participantID)
+	if err != nil {
+		s.log.Warn("contest: live boards not updated after a disqualification change",
+			"contest_id", contestID, "err", err)
+		return
+	}
+	if !disqualified {
+		var es []leaderboard.Entry
+		for _, f := range best {
+			es = append(es, f.entry())
+		}
+		if len(es) > 0 {
+			if _, err := s.board.RecordAll(ctx, es); err != nil {
+				s.log.Warn("contest: reinstated participant not put back on the live boards",
+					"contest_id", contestID, "err", err)
+			}
+		}
+		return
+	}
+	for _, f := range best {
+		if err := s.board.Remove(ctx, f.RoundID, participantID); err != nil {
+			s.log.Warn("contest: disqualified participant not taken off a live board",
+				"round_id", f.RoundID, "err", err)
+		}
+	}
 }
 
 func (s *Service) disqualification(ctx context.Context, contestID, participantID int64) (Disqualification, error) {

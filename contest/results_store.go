@@ -390,6 +390,39 @@ func (t txStore) isParticipant(ctx context.Context, id int64) (bool, error) {
 	return ok, err
 }
 
+// boardEntriesOf returns a participant's best finished attempt in each
+// ranked round of a contest (the live boards' order) and whether they are
+// disqualified from it now.
+func (s store) boardEntriesOf(ctx context.Context, contestID, participantID int64) ([]finalizedAttempt, bool, error) {
+	var disqualified bool
+	if err := s.db.GetContext(ctx, &disqualified, `
+		SELECT EXISTS (SELECT 1 FROM contest_disqualifications WHERE contest_id = $1 AND participant_id = $2)`,
+		contestID, participantID); err != nil {
+		return nil, false, err
+	}
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT DISTINCT ON (a.round_id) a.id, a.round_id, a.participant_id, a.status, a.correct_count, a.score,
+			a.question_count, a.duration_ms, a.submitted_at, coalesce(u.unit_id, 0)
+		FROM attempts a JOIN rounds r ON r.id = a.round_id JOIN users u ON u.id = a.participant_id
+		WHERE r.contest_id = $1 AND NOT r.practice AND a.participant_id = $2 AND a.finalized_at IS NOT NULL
+		ORDER BY a.round_id, a.correct_count DESC, a.duration_ms, a.submitted_at, a.id`, contestID, participantID)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	var out []finalizedAttempt
+	for rows.Next() {
+		var f finalizedAttempt
+		if err := rows.Scan(&f.ID, &f.RoundID, &f.ParticipantID, &f.Status, &f.CorrectCount, &f.Score,
+			&f.QuestionCount, &f.DurationMS, &f.SubmittedAt, &f.UnitID); err != nil {
+			return nil, false, err
+		}
+		f.SubmittedAt = f.SubmittedAt.UTC()
+		out = append(out, f)
+	}
+	return out, disqualified, rows.Err()
+}
+
 // insertDisqualification stores d unless the account is already
 // disqualified from the contest (inserted false).
 func (t txStore) insertDisqualification(ctx context.Context, d Disqualification) (bool, error) {

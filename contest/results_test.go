@@ -9,6 +9,8 @@ import (
 
 	"lawcontest/apperr"
 	"lawcontest/audit"
+	"lawcontest/clock"
+	"lawcontest/contest/leaderboard"
 	"lawcontest/vntext"
 )
 
@@ -586,5 +588,62 @@ func TestPredictionTieBreakOrdersByCloseness(t *testing.T) {
 	if res.Entries[3].ParticipantID != near || *res.Entries[3].PredictionDiff != 1 ||
 		res.Entries[4].ParticipantID != fast || *res.Entries[4].PredictionDiff != 7 {
 		t.Fatalf("final order %v", ranking(res))
+	}
+}
+
+// A disqualified account leaves the live board at once (not only the
+// results at close), stays off it when it submits again or the board is
+// rebuilt from Postgres, and comes back once reinstated.
+func TestDisqualifiedAccountLeavesTheLiveBoard(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.round(roundInput(3))
+	cheat, other := e.participant(), e.participant()
+	submit := func(p int64) {
+		t.Helper()
+		v := e.start(r.ID, p)
+		if _, err := e.svc.Submit(e.ctx, v.ID, p, SubmitInput{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	position := func(p int64) int64 {
+		t.Helper()
+		pos, _, err := e.board.Rank(e.ctx, r.ID, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pos
+	}
+	submit(cheat)
+	submit(other)
+	if position(cheat) == 0 || position(other) == 0 {
+		t.Fatal("submits not on the board")
+	}
+	if _, err := e.svc.Disqualify(e.ctx, e.org, r.ContestID, DisqualifyInput{ParticipantID: cheat, Reason: "Trùng tài khoản"}); err != nil {
+		t.Fatal(err)
+	}
+	if position(cheat) != 0 || position(other) != 1 {
+		t.Fatalf("after the disqualification: cheat at %d, other at %d", position(cheat), position(other))
+	}
+	submit(cheat) // a second attempt, finished while disqualified
+	if position(cheat) != 0 {
+		t.Fatal("a disqualified account's new attempt went on the live board")
+	}
+	// A rebuild from Postgres leaves them out too.
+	var inRebuild []int64
+	if err := leaderboard.NewStore(e.db, clock.NewFake(t0)).BestEntries(e.ctx, r.ID, func(en leaderboard.Entry) bool {
+		inRebuild = append(inRebuild, en.ParticipantID)
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(inRebuild, []int64{other}) {
+		t.Fatalf("a rebuilt board would hold %v, want only %d", inRebuild, other)
+	}
+	if err := e.svc.LiftDisqualification(e.ctx, e.org, r.ContestID, cheat, "Đã xác minh là hai người khác nhau"); err != nil {
+		t.Fatal(err)
+	}
+	if position(cheat) == 0 {
+		t.Fatal("the reinstated account is not back on the live board")
 	}
 }

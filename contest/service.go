@@ -50,6 +50,8 @@ type Board interface {
 	RecordAll(ctx context.Context, es []leaderboard.Entry) ([]leaderboard.Place, error)
 	// Rank returns a participant's 1-based position and the board's size.
 	Rank(ctx context.Context, roundID, participantID int64) (position, total int64, err error)
+	// Remove takes a participant off a round's board (disqualified).
+	Remove(ctx context.Context, roundID, participantID int64) error
 }
 
 // Actor is who makes an organizer change, for the audit log.

@@ -537,6 +537,9 @@ type finalizedAttempt struct {
 	SubmittedAt                time.Time
 	Prediction                 *int
 	UnitID                     int64
+	// Disqualified: the participant is disqualified from the round's
+	// contest, so the attempt stays off the live board.
+	Disqualified bool
 }
 
 func (f finalizedAttempt) result() AttemptResult {
@@ -604,7 +607,9 @@ func (t txStore) finalize(ctx context.Context, status string, items []finalizeIt
 		FROM s, rounds r, users u
 		WHERE a.id = s.id AND r.id = a.round_id AND u.id = a.participant_id
 		RETURNING a.id, a.round_id, a.participant_id, r.practice, a.status, a.correct_count, a.score,
-			a.question_count, a.duration_ms, a.submitted_at, a.prediction, coalesce(u.unit_id, 0)`,
+			a.question_count, a.duration_ms, a.submitted_at, a.prediction, coalesce(u.unit_id, 0),
+			EXISTS (SELECT 1 FROM contest_disqualifications d
+				WHERE d.contest_id = r.contest_id AND d.participant_id = a.participant_id)`,
 		pq.Array(ids), pq.Array(ats), pq.Array(preds), status)
 	if err != nil {
 		return nil, err
@@ -614,7 +619,7 @@ func (t txStore) finalize(ctx context.Context, status string, items []finalizeIt
 	for rows.Next() {
 		var f finalizedAttempt
 		if err := rows.Scan(&f.ID, &f.RoundID, &f.ParticipantID, &f.Practice, &f.Status, &f.CorrectCount, &f.Score,
-			&f.QuestionCount, &f.DurationMS, &f.SubmittedAt, &f.Prediction, &f.UnitID); err != nil {
+			&f.QuestionCount, &f.DurationMS, &f.SubmittedAt, &f.Prediction, &f.UnitID, &f.Disqualified); err != nil {
 			return nil, err
 		}
 		f.SubmittedAt = f.SubmittedAt.UTC()

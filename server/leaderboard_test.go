@@ -269,3 +269,46 @@ func TestLeaderboardRebuildCommand(t *testing.T) {
 		t.Fatal("a bad round id was accepted")
 	}
 }
+
+// Disqualifying an account takes it off the public live board at once
+// (not only off the results at close); reinstating it puts it back.
+func TestLiveBoardDropsDisqualifiedAccount(t *testing.T) {
+	t.Parallel()
+	b := newBoardEnv(t)
+	round := b.round(nil)
+	b.repairOnce()
+	cheat, cheatID := b.participant()
+	honest, _ := b.participant()
+	b.take(round, cheat, 4, time.Minute)
+	b.take(round, honest, 3, time.Minute)
+	path := "/api/v1/rounds/" + round + "/leaderboard"
+	total := func() int64 {
+		t.Helper()
+		b.clock.Advance(2 * time.Second) // past the board's short page cache
+		var board boardBody
+		b.expect(b.do("GET", path, nil, request{}), http.StatusOK).decode(t, &board)
+		if int64(len(board.Entries)) != board.Total {
+			t.Fatalf("board of %d with %d entries", board.Total, len(board.Entries))
+		}
+		return board.Total
+	}
+	if n := total(); n != 2 {
+		t.Fatalf("board of %d before", n)
+	}
+	org := request{token: b.org}
+	b.expect(b.do("POST", "/api/v1/admin/contests/"+b.contest+"/disqualifications",
+		map[string]any{"participant_id": cheatID, "reason": "Đăng ký hai tài khoản"}, org), http.StatusOK)
+	if n := total(); n != 1 {
+		t.Fatalf("board of %d after the disqualification, want 1", n)
+	}
+	var mine mineBody
+	b.expect(b.do("GET", path+"/me", nil, request{token: honest}), http.StatusOK).decode(t, &mine)
+	if mine.Rank == nil || *mine.Rank != 1 {
+		t.Fatalf("the next one did not move up: %+v", mine)
+	}
+	b.expect(b.do("POST", "/api/v1/admin/contests/"+b.contest+"/disqualifications/"+cheatID+"/lift",
+		map[string]any{"reason": "Đã xác minh"}, org), http.StatusNoContent)
+	if n := total(); n != 2 {
+		t.Fatalf("board of %d after reinstating, want 2", n)
+	}
+}

@@ -79,7 +79,7 @@ func newGroupCollector(stats func() map[string]contest.GroupStats) *groupCollect
 		groups: desc("lawcontest_group_commits_total", "Group commits by kind (autosave, start, submit)."),
 		items:  desc("lawcontest_group_commit_items_total", "Requests committed in groups, by kind."),
 		failed: desc("lawcontest_group_commit_failures_total", "Group commits that failed, by kind."),
-		secs:   desc("lawcontest_group_commit_seconds_total", "Time spent committing groups, by kind."),
+		secs:   desc("lawcontest_group_commit_seconds_total", "Time spent committing groups, by kind (a submit group's includes its board update)."),
 	}
 }
 

@@ -67,6 +67,11 @@
 //
 // # Loss, rebuild and Redis failures
 //
+// Accounts disqualified from a contest are kept off its live boards: the
+// contest service removes them when disqualified (and puts their best
+// attempt back when reinstated), does not record their later attempts, and
+// BestEntries leaves them out of every rebuild.
+//
 // The marker is set by Rebuild. When it is missing the board is lost: reads
 // answer ErrUnavailable (503), Record writes nothing (the rebuild reads the
 // attempt from Postgres), and the round is sent on Lost so the Repairer

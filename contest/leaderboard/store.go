@@ -82,12 +82,16 @@ func (s *Store) LiveRounds(ctx context.Context) ([]int64, error) {
 
 // BestEntries streams each participant's best finished attempt of the
 // round, best first: the live order of round_ranking, the one ranking
-// query (and the order in which Redis builds a board fastest).
+// query (and the order in which Redis builds a board fastest). Accounts
+// disqualified from the round's contest are left out, as from the results.
 func (s *Store) BestEntries(ctx context.Context, roundID int64, yield func(Entry) bool) error {
 	rows, err := s.db.QueryContext(ctx, `
 		SELECT r.participant_id, r.attempt_id, r.correct_count, r.score, r.duration_ms, r.submitted_at,
 			coalesce(u.unit_id, 0)
 		FROM round_ranking($1, false) r JOIN users u ON u.id = r.participant_id
+		WHERE NOT EXISTS (
+			SELECT 1 FROM contest_disqualifications d JOIN rounds ro ON ro.contest_id = d.contest_id
+			WHERE ro.id = $1 AND d.participant_id = r.participant_id)
 		ORDER BY r.place`, roundID)
 	if err != nil {
 		return err
