@@ -81,6 +81,9 @@ type App struct {
 
 	csrfKey  []byte
 	inFlight chan struct{}
+	// newWorkInFlight bounds new attempts in flight to half of inFlight
+	// (shedNewWork)
+	newWorkInFlight chan struct{}
 
 	echo *echo.Echo
 
@@ -141,6 +144,8 @@ func New(ctx context.Context, cfg Config, d Deps) (*App, error) {
 		limiter:   ratelimit.New(d.Redis, d.KeyPrefix, d.Log),
 		metrics:   newMetrics(prometheus.NewRegistry()),
 		inFlight:  make(chan struct{}, cfg.MaxInFlight),
+		// half, at least one
+		newWorkInFlight: make(chan struct{}, max(cfg.MaxInFlight/2, 1)),
 		sessions: account.SessionPolicy{
 			Lifetime:   cfg.SessionLifetime,
 			StaffIdle:  cfg.StaffIdleTimeout,

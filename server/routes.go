@@ -23,6 +23,10 @@ type route struct {
 	// bare routes (health, metrics, static files) skip the session lookup,
 	// CSRF check and load shedding: they must answer even under overload.
 	bare bool
+	// newWork routes start something (an attempt): under overload they are
+	// shed first, so that those already answering keep being served (see
+	// shedNewWork).
+	newWork bool
 }
 
 // routes is the one route table of the server. Every route is declared here
@@ -75,7 +79,7 @@ func (a *App) routes() []route {
 		{method: http.MethodPost, path: "/api/v1/admin/contests/:id/rounds", access: organizer, handler: a.createRound},
 		{method: http.MethodGet, path: "/api/v1/admin/rounds/:id", access: organizer, handler: a.adminGetRound},
 		{method: http.MethodPatch, path: "/api/v1/admin/rounds/:id", access: organizer, handler: a.updateRound},
-		{method: http.MethodPost, path: startAttemptPath, access: participant, handler: a.startAttempt, perUser: &ruleStart},
+		{method: http.MethodPost, path: startAttemptPath, access: participant, handler: a.startAttempt, perUser: &ruleStart, newWork: true},
 		{method: http.MethodGet, path: "/api/v1/attempts/:id", access: participant, handler: a.getAttempt},
 		{method: http.MethodPut, path: autosavePath, access: participant, handler: a.saveAnswer, perUser: &ruleAutosave},
 		{method: http.MethodPut, path: predictionPath, access: participant, handler: a.savePrediction, perUser: &ruleAutosave},
@@ -173,6 +177,9 @@ func (a *App) newEcho() *echo.Echo {
 			maxBody := r.maxBody
 			if maxBody == 0 {
 				maxBody = defaultMaxBody
+			}
+			if r.newWork {
+				mw = append(mw, a.shedNewWork)
 			}
 			mw = append(mw, a.shedLoad, limitBody(maxBody), a.loadSession, a.checkCSRF, require(r.access))
 			if r.perUser != nil {

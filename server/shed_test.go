@@ -78,3 +78,69 @@ func TestShedsLoadPastMaxInFlight(t *testing.T) {
 		}
 	}
 }
+
+// New attempts may take half of MAX_IN_FLIGHT at most: past that a start
+// is shed at once while an answer of an attempt in progress is still
+// served.
+func TestShedsNewAttemptsBeforeAnswers(t *testing.T) {
+	t.Parallel()
+	q := newQuizEnv(t, func(c *Config, _ *Deps) { c.MaxInFlight = 10 })
+	round := q.round(nil)
+	player, _ := q.participant()
+	var a attemptBody
+	q.expect(q.do("POST", "/api/v1/rounds/"+round+"/attempts", nil, request{token: player}), http.StatusCreated).decode(t, &a)
+	half := q.cfg.MaxInFlight / 2
+	tokens := make([]string, half+1)
+	for i := range tokens {
+		tokens[i], _ = q.participant()
+	}
+
+	// Starts in flight are held on the round's row, which every start
+	// share-locks to check that the round is still open.
+	tx, err := q.db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(`SELECT 1 FROM rounds WHERE id = $1 FOR UPDATE`, round); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	statuses := make(chan int, half)
+	for _, tok := range tokens[:half] {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest(http.MethodPost, q.srv.URL+"/api/v1/rounds/"+round+"/attempts", nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			res.Body.Close()
+			statuses <- res.StatusCode
+		}()
+	}
+	for len(q.app.newWorkInFlight) < half {
+		time.Sleep(2 * time.Millisecond)
+	}
+
+	res := q.do("POST", "/api/v1/rounds/"+round+"/attempts", nil, request{token: tokens[half]})
+	q.expect(res, http.StatusServiceUnavailable)
+	if res.Header.Get("Retry-After") == "" {
+		t.Fatal("a shed start without Retry-After")
+	}
+	qs := a.Attempt.Questions
+	q.expect(q.do("PUT", "/api/v1/attempts/"+a.Attempt.ID+"/answers/"+qs[0].ID,
+		map[string]string{"option_id": qs[0].Options[0].ID}, request{token: player}), http.StatusNoContent)
+
+	tx.Rollback()
+	wg.Wait()
+	close(statuses)
+	for s := range statuses {
+		if s != http.StatusCreated {
+			t.Fatalf("a start in flight ended with %d", s)
+		}
+	}
+}
