@@ -54,7 +54,9 @@ func newPhoneBrowser(t *testing.T) context.Context {
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	// Generous: the whole suite runs with -race, two packages at once, and
+	// Chromium shares the same two cores (a long flow once took 93 s).
+	ctx, cancelTimeout := context.WithTimeout(ctx, 150*time.Second)
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelCtx()
