@@ -124,19 +124,7 @@ func (a *App) reqLog(c echo.Context) *slog.Logger {
 // shedLoad answers 503 with Retry-After at once when more than MaxInFlight
 // requests are being served, rather than letting every request time out.
 func (a *App) shedLoad(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		select {
-		case a.inFlight <- struct{}{}:
-			defer func() { <-a.inFlight }()
-			return next(c)
-		default:
-			a.metrics.shed.Inc()
-			// 1 to 4 seconds at random: a burst shed with one fixed delay
-			// comes back all at once (the load test's 20,000-start burst
-			// drew 320,000 shed answers with a fixed second).
-			return unavailable(time.Duration(1+randUint64()%4) * time.Second)
-		}
-	}
+	return a.shedPast(a.inFlight, next)
 }
 
 // shedNewWork keeps new attempts from taking more than half of the
@@ -146,13 +134,22 @@ func (a *App) shedLoad(next echo.HandlerFunc) echo.HandlerFunc {
 // answered 503 with Retry-After (the phone tries again in 1 to 4 s) while
 // answers and submits still get the other half.
 func (a *App) shedNewWork(next echo.HandlerFunc) echo.HandlerFunc {
+	return a.shedPast(a.newWorkInFlight, next)
+}
+
+// shedPast serves a request while one of slots is free, and answers 503
+// with Retry-After at once when none is.
+func (a *App) shedPast(slots chan struct{}, next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		select {
-		case a.newWorkInFlight <- struct{}{}:
-			defer func() { <-a.newWorkInFlight }()
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
 			return next(c)
 		default:
 			a.metrics.shed.Inc()
+			// 1 to 4 seconds at random: a burst shed with one fixed delay
+			// comes back all at once (the load test's 20,000-start burst
+			// drew 320,000 shed answers with a fixed second).
 			return unavailable(time.Duration(1+randUint64()%4) * time.Second)
 		}
 	}

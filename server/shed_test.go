@@ -30,23 +30,11 @@ func TestShedsLoadPastMaxInFlight(t *testing.T) {
 	if _, err := tx.Exec(`SELECT 1 FROM sessions WHERE token_hash = $1 FOR UPDATE`, account.HashToken(tok)); err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	statuses := make(chan int, e.cfg.MaxInFlight)
-	for i := 0; i < e.cfg.MaxInFlight; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/api/v1/me", nil)
-			req.Header.Set("Authorization", "Bearer "+tok)
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				statuses <- 0
-				return
-			}
-			res.Body.Close()
-			statuses <- res.StatusCode
-		}()
+	tokens := make([]string, e.cfg.MaxInFlight)
+	for i := range tokens {
+		tokens[i] = tok
 	}
+	held := sendHeld(e.srv.URL+"/api/v1/me", http.MethodGet, tokens)
 	for len(e.app.inFlight) < e.cfg.MaxInFlight {
 		time.Sleep(2 * time.Millisecond)
 	}
@@ -70,12 +58,35 @@ func TestShedsLoadPastMaxInFlight(t *testing.T) {
 	e.expect(e.do("GET", "/healthz", nil, request{}), http.StatusOK)
 
 	tx.Rollback()
-	wg.Wait()
-	close(statuses)
-	for s := range statuses {
+	for _, s := range held() {
 		if s != http.StatusOK {
 			t.Fatalf("a request in flight ended with %d", s)
 		}
+	}
+}
+
+// sendHeld sends one request to url per token at once, and returns a
+// function that waits for their answers' statuses (0: no answer).
+func sendHeld(url, method string, tokens []string) (statuses func() []int) {
+	var wg sync.WaitGroup
+	got := make([]int, len(tokens))
+	for i, tok := range tokens {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest(method, url, nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return
+			}
+			res.Body.Close()
+			got[i] = res.StatusCode
+		}()
+	}
+	return func() []int {
+		wg.Wait()
+		return got
 	}
 }
 
@@ -105,23 +116,7 @@ func TestShedsNewAttemptsBeforeAnswers(t *testing.T) {
 	if _, err := tx.Exec(`SELECT 1 FROM rounds WHERE id = $1 FOR UPDATE`, round); err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	statuses := make(chan int, half)
-	for _, tok := range tokens[:half] {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			req, _ := http.NewRequest(http.MethodPost, q.srv.URL+"/api/v1/rounds/"+round+"/attempts", nil)
-			req.Header.Set("Authorization", "Bearer "+tok)
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				statuses <- 0
-				return
-			}
-			res.Body.Close()
-			statuses <- res.StatusCode
-		}()
-	}
+	held := sendHeld(q.srv.URL+"/api/v1/rounds/"+round+"/attempts", http.MethodPost, tokens[:half])
 	for len(q.app.newWorkInFlight) < half {
 		time.Sleep(2 * time.Millisecond)
 	}
@@ -136,9 +131,7 @@ func TestShedsNewAttemptsBeforeAnswers(t *testing.T) {
 		map[string]string{"option_id": qs[0].Options[0].ID}, request{token: player}), http.StatusNoContent)
 
 	tx.Rollback()
-	wg.Wait()
-	close(statuses)
-	for s := range statuses {
+	for _, s := range held() {
 		if s != http.StatusCreated {
 			t.Fatalf("a start in flight ended with %d", s)
 		}
