@@ -471,4 +471,10 @@ async function keepOffline() {
   } catch { /* the page works without it while online */ }
 }
 
-start().then(keepOffline);
+// Once the page has settled: registering the worker and having it fetch
+// the page's files again is work a slow phone need not do while it first
+// draws the questions.
+start().then(() => {
+  if ('requestIdleCallback' in window) requestIdleCallback(keepOffline, { timeout: 3000 });
+  else setTimeout(keepOffline, 1000);
+});
