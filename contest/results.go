@@ -689,8 +689,7 @@ func (s *Service) LiftDisqualification(ctx context.Context, actor Actor, contest
 		return apperr.Field("reason", "error.too_long", maxReasonLen)
 	}
 	now := s.now()
-	defer s.syncBoards(ctx, contestID, participantID)
-	return s.st.inTx(ctx, func(tx txStore) error {
+	err := s.st.inTx(ctx, func(tx txStore) error {
 		if _, err := tx.contestForUpdate(ctx, contestID); err != nil {
 			return err
 		}
@@ -704,10 +703,17 @@ func (s *Service) LiftDisqualification(ctx context.Context, actor Actor, contest
 		return tx.audit(ctx, actor, now, "results.reinstate", "contest", contestID,
 			map[string]any{"participant_id": participantID, "reason": reason, "disqualified_for": old})
 	})
+	if err != nil {
+		return err
+	}
+	s.syncBoards(ctx, contestID, participantID)
+	return nil
 }
 
 // syncBoards brings a participant's entries on the contest's live boards
-// in line with their disqualification, which has just changed: off every
+// in line with their disqualification, which has just changed, read again
+// here so that a disqualification and a lift in quick succession leave
+// the boards as Postgres has it in the end: off every
 // round's board while disqualified, their best attempt back on it once
 // reinstated. Submits check the disqualification when they finish an
 // attempt (finalize), and rebuilt boards leave disqualified accounts out.

@@ -646,4 +646,15 @@ func TestDisqualifiedAccountLeavesTheLiveBoard(t *testing.T) {
 	if position(cheat) == 0 {
 		t.Fatal("the reinstated account is not back on the live board")
 	}
+	// With the board down, a disqualification is still stored (the board
+	// is rebuilt from Postgres, without the account, when it comes back).
+	e.board.mu.Lock()
+	e.board.fail = true
+	e.board.mu.Unlock()
+	if _, err := e.svc.Disqualify(e.ctx, e.org, r.ContestID, DisqualifyInput{ParticipantID: cheat, Reason: "Trùng tài khoản"}); err != nil {
+		t.Fatalf("disqualify with the board down: %v", err)
+	}
+	if _, err := e.svc.disqualification(e.ctx, r.ContestID, cheat); err != nil {
+		t.Fatalf("the disqualification was not stored with the board down: %v", err)
+	}
 }

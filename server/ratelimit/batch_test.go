@@ -9,15 +9,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"lawcontest/server/db/dbtest"
 )
+
+// newTestLimiter is a limiter on a Redis key space of the test's own.
+func newTestLimiter(t *testing.T) (*Limiter, redis.UniversalClient, string) {
+	rdb, prefix := dbtest.NewRedis(t)
+	return New(rdb, prefix, slog.New(slog.NewTextHandler(io.Discard, nil))), rdb, prefix
+}
 
 // TestBatchedCountsAreExact: counts that travel together in pipelines are
 // each counted once, and each request gets its own answer.
 func TestBatchedCountsAreExact(t *testing.T) {
 	t.Parallel()
-	rdb, prefix := dbtest.NewRedis(t)
-	l := New(rdb, prefix, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	l, rdb, prefix := newTestLimiter(t)
 	rule := Rule{Name: "burst", Limit: 150, Window: time.Minute}
 	ctx := context.Background()
 	var granted, refused atomic.Int64
@@ -56,8 +63,7 @@ func TestBatchedCountsAreExact(t *testing.T) {
 // script is loaded again and the event is counted once.
 func TestCountsSurviveAScriptFlush(t *testing.T) {
 	t.Parallel()
-	rdb, prefix := dbtest.NewRedis(t)
-	l := New(rdb, prefix, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	l, rdb, prefix := newTestLimiter(t)
 	rule := Rule{Name: "flush", Limit: 2, Window: time.Minute}
 	ctx := context.Background()
 	if ok, _ := l.Allow(ctx, rule, "k"); !ok {
@@ -81,8 +87,7 @@ func TestCountsSurviveAScriptFlush(t *testing.T) {
 // count waits is let through at once (fails open, as without Redis).
 func TestAGoneRequestDoesNotWait(t *testing.T) {
 	t.Parallel()
-	rdb, prefix := dbtest.NewRedis(t)
-	l := New(rdb, prefix, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	l, _, _ := newTestLimiter(t)
 	// A flush that never ends stands for a Redis that stopped answering.
 	l.counter.flushing = true
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
