@@ -107,6 +107,7 @@ func (a *App) createRound(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	a.board.RequestRepair(r.ID) // a round opening now has its board before its first reader
 	return jsonEntity(c, http.StatusCreated, "round", r)
 }
 
@@ -135,6 +136,7 @@ func (a *App) updateRound(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	a.board.RequestRepair(r.ID) // a round opening now has its board before its first reader
 	return jsonEntity(c, http.StatusOK, "round", r)
 }
 

@@ -312,3 +312,50 @@ func TestLiveBoardDropsDisqualifiedAccount(t *testing.T) {
 		t.Fatalf("board of %d after reinstating, want 2", n)
 	}
 }
+
+// A round created to open at once, or moved to open at once, has its
+// (empty) board built straight away, not at the repairer's next tick: its
+// first readers would otherwise be answered 503. The repairer here ticks
+// once an hour, and nobody reads the board before it is checked.
+func TestNewRoundBoardBuiltAtOnce(t *testing.T) {
+	t.Parallel()
+	b := newBoardEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		b.repair.Run(ctx, time.Hour)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+
+	live := func(round string) bool {
+		t.Helper()
+		need, err := b.app.board.NeedsRebuild(context.Background(), mustInt(t, round))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return !need
+	}
+	waitLive := func(round, what string) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !live(round); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: no live board 10 s after the organizer's answer", what)
+			}
+		}
+	}
+
+	waitLive(b.round(nil), "a round created open")
+
+	// A round made for next week has no board yet; moved to open now, it
+	// gets one at once.
+	later := b.round(map[string]any{"opens_at": testNow.Add(7 * 24 * time.Hour), "closes_at": testNow.Add(8 * 24 * time.Hour)})
+	if live(later) {
+		t.Fatal("a round opening next week already has a live board")
+	}
+	b.expect(b.do("PATCH", "/api/v1/admin/rounds/"+later, map[string]any{"opens_at": testNow.Add(-time.Minute)},
+		request{token: b.org}), http.StatusOK)
+	waitLive(later, "a round moved to open now")
+	res := b.do("GET", "/api/v1/rounds/"+later+"/leaderboard", nil, request{})
+	b.expect(res, http.StatusOK)
+}

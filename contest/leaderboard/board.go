@@ -159,6 +159,12 @@ func (b *Board) key(roundID int64) string {
 // pass. Sends never block: when nobody reads, notices are dropped.
 func (b *Board) Lost() <-chan int64 { return b.lost }
 
+// RequestRepair asks the repairer for a pass now rather than at its next
+// tick. Called when a round has just become live (created, or moved to
+// open within the hour): its empty board is then built before the first
+// phone asks for it, instead of answering 503 until the repairer's tick.
+func (b *Board) RequestRepair(roundID int64) { b.notifyLost(roundID) }
+
 func (b *Board) notifyLost(roundID int64) {
 	select {
 	case b.lost <- roundID:

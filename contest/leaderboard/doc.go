@@ -76,7 +76,11 @@
 // answer ErrUnavailable (503), Record writes nothing (the rebuild reads the
 // attempt from Postgres), and the round is sent on Lost so the Repairer
 // rebuilds it. A new round's board is created by the same path: its first
-// rebuild loads zero or a few entries. Redis should run without snapshots
+// rebuild loads zero or a few entries. The Repairer builds the boards of
+// rounds opening within the hour on its pass every few seconds, and at once
+// when an organizer creates a round or moves it to open sooner
+// (RequestRepair), so a round opening now has its board before its first
+// reader. Redis should run without snapshots
 // for these keys (a restart then loses them and the marker together); after
 // restoring an old snapshot, run `lawcontest leaderboard rebuild`.
 //

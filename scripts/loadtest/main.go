@@ -423,9 +423,12 @@ func Run(ctx context.Context, o Options, pg *sqlx.DB, rdb redis.UniversalClient,
 				return nil, err
 			}
 		}
+		fmt.Fprintf(os.Stderr, "loadtest: %s board phase: %d readers for %s\n",
+			time.Now().Format(time.TimeOnly), o.BoardReaders, o.BoardDuration)
 		if err := boardPhase(ctx, o, st, "/api/v1/rounds/"+rs.roundID+"/leaderboard?limit=50"); err != nil {
 			return nil, fmt.Errorf("board readers: %w", err)
 		}
+		fmt.Fprintf(os.Stderr, "loadtest: %s board phase done\n", time.Now().Format(time.TimeOnly))
 		for _, f := range st.figures(o.BoardDuration) {
 			if f.Name == "board_top50_only" { // rates over the reading phase, not the load window
 				rep.Endpoints = append(rep.Endpoints, f)
