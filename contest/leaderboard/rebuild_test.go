@@ -468,3 +468,36 @@ func TestDelete(t *testing.T) {
 		t.Fatalf("another round's board: %d %v", pos, err)
 	}
 }
+
+// Entries recorded together (one RecordAll, one script call) in new
+// mapping hashes and unit boards are listed in the board's registry, which
+// their script adds to once per call: Delete finds and removes every key.
+// Their places are read after all of them are recorded.
+func TestRecordAllRegistersNewKeys(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	f.open(t, 1, entry(1, 1, 10, 1000, t0, 1))
+	es := []Entry{
+		entry(1000, 2, 12, 1000, t0, 50), // new mapping hash, new unit
+		entry(5000, 3, 11, 1000, t0, 51), // another of each
+		entry(1, 4, 13, 1000, t0, 1),     // an improvement: first now
+		entry(1001, 5, 9, 1000, t0, 50),  // the same new hash and unit as the first
+	}
+	places, err := f.b.RecordAll(ctx, es)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []int64{2, 3, 1, 4}
+	for i, p := range places {
+		if p.Position != want[i] || p.Total != 4 {
+			t.Errorf("entry %d: place %d of %d, want %d of 4", i, p.Position, p.Total, want[i])
+		}
+	}
+	if err := f.b.Delete(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if keys := f.rdb.Keys(ctx, f.prefix+"lb:{r1}*").Val(); len(keys) != 0 {
+		t.Fatalf("keys left after Delete: %v", keys)
+	}
+}

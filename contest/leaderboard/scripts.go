@@ -73,8 +73,10 @@ local function drop(t, pid, bucket, field)
 end
 
 -- put records an entry in the board rooted at t unless the participant
--- already has one ranking at least as high; 1 when it changed the board.
--- reg collects registry suffixes to add in one go (nil: add at once).
+-- already has one ranking at least as high. It returns 1 when it changed
+-- the board (else 0), and the participant's member on the board after it.
+-- reg collects registry suffixes to add in one go, by register (nil: add
+-- at once).
 local function put(t, scorestr, tb, pid, unit, bucket, field, reg)
   local score = tonumber(scorestr)
   local member = tb .. pid
@@ -87,7 +89,7 @@ local function put(t, scorestr, tb, pid, unit, bucket, field, reg)
       local ounit = string.sub(old, k + 1)
       local osc = redis.call('ZSCORE', t, om)
       if osc then
-        if not above(score, member, tonumber(osc), om) then return 0 end
+        if not above(score, member, tonumber(osc), om) then return 0, om end
         redis.call('ZREM', t, om)
       end
       if ounit ~= '0' and ounit ~= '' then redis.call('ZREM', t .. ':u:' .. ounit, om) end
@@ -102,7 +104,14 @@ local function put(t, scorestr, tb, pid, unit, bucket, field, reg)
     redis.call('ZADD', t .. us, scorestr, member)
     if reg then reg[us] = true else redis.call('SADD', t .. ':keys', us) end
   end
-  return 1
+  return 1, member
+end
+
+-- register adds the registry suffixes put collected in reg, in one SADD.
+local function register(t, reg)
+  local s = {}
+  for suffix in pairs(reg) do s[#s + 1] = suffix end
+  if #s > 0 then redis.call('SADD', t .. ':keys', unpack(s)) end
 end
 
 -- apply replays one journal item (6 list elements from index i) on the
@@ -138,10 +147,16 @@ local live = redis.call('EXISTS', b .. ':ok') == 1
 local building = redis.call('EXISTS', b .. ':building') == 1
 if not live and not building then return -1 end
 local changed = 0
+-- cur: each participant's member once all entries are recorded, for the
+-- places (a group's entries share a few registry suffixes: added once)
+local cur, reg = {}, {}
 if live then
   for i = 2, #ARGV, 6 do
-    changed = changed + put(b, ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], nil)
+    local c, m = put(b, ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], reg)
+    changed = changed + c
+    cur[ARGV[i + 2]] = m
   end
+  register(b, reg)
 end
 if building then redis.call('RPUSH', b .. ':journal', unpack(ARGV, 2)) end
 if ARGV[1] ~= '1' then return {changed} end
@@ -152,13 +167,8 @@ if not live then
 end
 local out = {changed, redis.call('ZCARD', b)}
 for i = 2, #ARGV, 6 do
-  local r = -1
-  local cur = redis.call('HGET', b .. ':p:' .. ARGV[i + 4], ARGV[i + 5])
-  if cur then
-    local k = tblen(cur)
-    if k > 0 then r = redis.call('ZREVRANK', b, string.sub(cur, 1, k) .. ARGV[i + 2]) or -1 end
-  end
-  out[#out + 1] = r
+  local m = cur[ARGV[i + 2]]
+  out[#out + 1] = m and redis.call('ZREVRANK', b, m) or -1
 end
 return out
 `
@@ -201,7 +211,8 @@ return 1
 // board being built the careful way, for a participant the bulk load found
 // already there (the source yielded them twice).
 const putLua = luaLib + `
-return put(KEYS[1] .. ':tmp:' .. ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], nil)
+local changed = put(KEYS[1] .. ':tmp:' .. ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], nil)
+return changed
 `
 
 // drainLua: ARGV token, count. Replays up to count journal items on the
