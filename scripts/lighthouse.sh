@@ -7,7 +7,9 @@
 #
 # It installs lighthouse 12.2.3 with npm under .data/lighthouse/ (git-ignored),
 # uses the machine's Chromium (/usr/bin/chromium, or LAWCONTEST_CHROMIUM),
-# brings up PostgreSQL and Redis as run.sh does, builds and seeds the demo,
+# brings up PostgreSQL and Redis as run.sh does, builds and seeds the demo
+# in a database of its own (lawcontest_lighthouse, Redis database 12; or
+# LAWCONTEST_LIGHTHOUSE_DATABASE_URL and LAWCONTEST_LIGHTHOUSE_REDIS_URL),
 # serves it on a free 127.0.0.1 port, registers a participant through the
 # API, starts an attempt in the demo's open round and audits /attempts/{id}
 # with that participant's session. The full report is left in
@@ -26,8 +28,14 @@ lc_ensure_go
 lc_ensure_cmd node nodejs
 lc_ensure_cmd npm npm
 [[ -x $CHROMIUM ]] || lc_apt_install chromium
-lc_postgres DATABASE_URL "$LC_DEFAULT_DATABASE_URL"
-lc_redis REDIS_URL "$LC_DEFAULT_REDIS_URL"
+# Never the developer's own database: each run registers a participant and
+# leaves an attempt that would show on the demo round's public board.
+DATABASE_URL=${LAWCONTEST_LIGHTHOUSE_DATABASE_URL:-}
+[[ -n $DATABASE_URL ]] || unset DATABASE_URL
+lc_postgres DATABASE_URL 'postgres://postgres@127.0.0.1:5432/lawcontest_lighthouse?sslmode=disable&connect_timeout=5'
+REDIS_URL=${LAWCONTEST_LIGHTHOUSE_REDIS_URL:-}
+[[ -n $REDIS_URL ]] || unset REDIS_URL
+lc_redis REDIS_URL 'redis://127.0.0.1:6379/12'
 cd "$LC_ROOT"
 
 if ! grep -qs "\"version\": \"$LH_VERSION\"" "$LH_DIR/node_modules/lighthouse/package.json"; then
