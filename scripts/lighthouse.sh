@@ -30,12 +30,7 @@ lc_ensure_cmd npm npm
 [[ -x $CHROMIUM ]] || lc_apt_install chromium
 # Never the developer's own database: each run registers a participant and
 # leaves an attempt that would show on the demo round's public board.
-DATABASE_URL=${LAWCONTEST_LIGHTHOUSE_DATABASE_URL:-}
-[[ -n $DATABASE_URL ]] || unset DATABASE_URL
-lc_postgres DATABASE_URL 'postgres://postgres@127.0.0.1:5432/lawcontest_lighthouse?sslmode=disable&connect_timeout=5'
-REDIS_URL=${LAWCONTEST_LIGHTHOUSE_REDIS_URL:-}
-[[ -n $REDIS_URL ]] || unset REDIS_URL
-lc_redis REDIS_URL 'redis://127.0.0.1:6379/12'
+lc_own_services LIGHTHOUSE lawcontest_lighthouse 12
 cd "$LC_ROOT"
 
 if ! grep -qs "\"version\": \"$LH_VERSION\"" "$LH_DIR/node_modules/lighthouse/package.json"; then

@@ -29,12 +29,7 @@ lc_ensure_cmd python3 python3
 lc_ensure_cmd redis-cli redis-tools
 
 # Never the developer's own database: the scan registers junk.
-DATABASE_URL=${LAWCONTEST_SECURITY_DATABASE_URL:-}
-[[ -n $DATABASE_URL ]] || unset DATABASE_URL
-lc_postgres DATABASE_URL 'postgres://postgres@127.0.0.1:5432/lawcontest_security?sslmode=disable&connect_timeout=5'
-REDIS_URL=${LAWCONTEST_SECURITY_REDIS_URL:-}
-[[ -n $REDIS_URL ]] || unset REDIS_URL
-lc_redis REDIS_URL 'redis://127.0.0.1:6379/13'
+lc_own_services SECURITY lawcontest_security 13
 
 # The server's rate limits would answer most of sqlmap's thousands of
 # requests with 429 before any SQL runs, and the scan would prove nothing.

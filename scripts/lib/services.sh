@@ -641,3 +641,18 @@ lc_redis() {
 	export LAWCONTEST_TEST_REDIS_URL="redis://127.0.0.1:$LC_REDIS_PORT/$n"
 	lc_log "Redis: using the private server, REDIS_URL=$REDIS_URL"
 }
+
+# lc_own_services NAME DB REDIS_DB: PostgreSQL and Redis for a tool whose
+# runs leave data behind (security scan, Lighthouse): database DB and Redis
+# database REDIS_DB on the default servers (or private ones), never the
+# developer's DATABASE_URL and REDIS_URL. LAWCONTEST_<NAME>_DATABASE_URL and
+# LAWCONTEST_<NAME>_REDIS_URL choose others.
+lc_own_services() {
+	local db_var="LAWCONTEST_$1_DATABASE_URL" redis_var="LAWCONTEST_$1_REDIS_URL"
+	DATABASE_URL=${!db_var:-}
+	[[ -n $DATABASE_URL ]] || unset DATABASE_URL
+	lc_postgres DATABASE_URL "postgres://postgres@127.0.0.1:5432/$2?sslmode=disable&connect_timeout=5"
+	REDIS_URL=${!redis_var:-}
+	[[ -n $REDIS_URL ]] || unset REDIS_URL
+	lc_redis REDIS_URL "redis://127.0.0.1:6379/$3"
+}
