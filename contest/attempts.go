@@ -239,6 +239,9 @@ func (s *Service) Submit(ctx context.Context, attemptID, participantID int64, in
 	now := s.now()
 	it := &submitItem{attemptID: attemptID, participantID: participantID, answers: answers, prediction: in.Prediction,
 		now: now, cutoff: now.Add(-s.grace)}
+	if err := s.checkSubmitAnswers(ctx, it); err != nil {
+		return SubmitResult{}, err
+	}
 	if err := s.submits.save(ctx, it); err != nil {
 		return SubmitResult{}, err
 	}
@@ -270,30 +273,26 @@ func (s *Service) Submit(ctx context.Context, attemptID, participantID int64, in
 	return s.result(ctx, attemptID, participantID)
 }
 
-// checkAgainstPaper refuses an answer naming a question or an option that
-// is not in the attempt's paper.
-func checkAgainstPaper(refs []questions.PaperRef, answers map[int64]string) error {
-	if len(answers) == 0 {
+// checkSubmitAnswers checks a submit's answers against its attempt's paper
+// (cached, as for autosaves), before its group: the refusal counts only if
+// the attempt is still in progress then (see submit_group).
+func (s *Service) checkSubmitAnswers(ctx context.Context, it *submitItem) error {
+	if len(it.answers) == 0 {
 		return nil
 	}
-	opts := make(map[int64][]string, len(refs))
-	for _, r := range refs {
-		opts[r.QuestionID] = r.OptionOrder
+	paper, err := s.papers.get(ctx, it.attemptID)
+	if err != nil || paper == nil {
+		return err // no such attempt: the group says not found
 	}
-	for q, o := range answers {
-		ids, ok := opts[q]
-		if !ok {
-			return apperr.Field("answers", "attempt.question_not_in_paper")
-		}
-		found := false
-		for _, id := range ids {
-			if id == o {
-				found = true
-				break
-			}
-		}
-		if !found {
-			return apperr.Field("answers", "attempt.option_not_in_question")
+	for q, o := range it.answers {
+		questionOK, optionOK := paper.check(q, o)
+		switch {
+		case !questionOK:
+			it.answersErr = apperr.Field("answers", "attempt.question_not_in_paper")
+			return nil
+		case !optionOK:
+			it.answersErr = apperr.Field("answers", "attempt.option_not_in_question")
+			return nil
 		}
 	}
 	return nil

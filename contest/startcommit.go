@@ -50,139 +50,18 @@ type startItem struct {
 
 func (it *startItem) groupKey() saveKey { return saveKey{it.round.ID, it.participantID} }
 
-// startGroup commits a group of starts. Items are sorted by round and
-// participant, and the participant rows are locked in that order.
+// startGroup commits a group of starts in one call of the SQL function
+// start_group (migration 0600), in autocommit: one round trip where a
+// transaction took six. Items are sorted by round and participant, and the
+// participant rows are locked in that order.
 func (s store) startGroup(ctx context.Context, items []*startItem) error {
-	return s.inGroupTx(ctx, func(tx txStore) error {
-		type rp struct{ round, participant int64 }
-		n := len(items)
-		rounds, people, ats := make([]int64, n), make([]int64, n), make([]string, n)
-		for i, it := range items {
-			rounds[i], people[i], ats[i] = it.round.ID, it.participantID, it.now.Format(time.RFC3339Nano)
-			it.closed, it.resumeID, it.limited, it.created, it.finalized = false, 0, false, attemptRow{}, nil
-		}
-		// Concurrent starts of one participant queue on their row here,
-		// whichever instance runs them. The round is share-locked and
-		// checked open in the same statement: an organizer's close may
-		// have committed since the round was read, and an attempt started
-		// after it would escape the final ranking. No row: closed.
-		rows, err := tx.query(ctx, `
-			WITH i AS (
-				SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[]) AS i(round_id, participant_id, at)
-			), r AS (
-				SELECT id, closes_at FROM rounds WHERE id IN (SELECT round_id FROM i) FOR KEY SHARE
-			)
-			INSERT INTO round_participants (round_id, participant_id, attempts_started, first_started_at)
-			SELECT i.round_id, i.participant_id, 0, i.at FROM i JOIN r ON r.id = i.round_id
-			WHERE r.closes_at > i.at
-			ORDER BY i.round_id, i.participant_id
-			ON CONFLICT (round_id, participant_id)
-			DO UPDATE SET attempts_started = round_participants.attempts_started
-			RETURNING round_id, participant_id, attempts_started`,
-			pq.Array(rounds), pq.Array(people), pq.Array(ats))
-		if err != nil {
-			return err
-		}
-		started := map[rp]int{}
-		for rows.Next() {
-			var k rp
-			var n int
-			if err := rows.Scan(&k.round, &k.participant, &n); err != nil {
-				rows.Close()
-				return err
-			}
-			started[k] = n
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-
-		// Their attempts in progress, read after the locks: a start that
-		// queued behind another sees the attempt it made.
-		// One index probe per start, whatever the statistics say: as a
-		// plain join, with statistics from before a burst (almost nothing
-		// in progress), the planner scanned every attempt in progress for
-		// the group (60 ms at 27,000). LIMIT 1 (there is at most one, by a
-		// unique index) keeps the subquery from being merged into a join.
-		rows, err = tx.query(ctx, `
-			SELECT i.round_id, i.participant_id, a.id, a.deadline_at
-			FROM unnest($1::bigint[], $2::bigint[]) AS i(round_id, participant_id)
-			CROSS JOIN LATERAL (
-				SELECT id, deadline_at FROM attempts
-				WHERE round_id = i.round_id AND participant_id = i.participant_id AND status = 'in_progress'
-				LIMIT 1
-			) a`, pq.Array(rounds), pq.Array(people))
-		if err != nil {
-			return err
-		}
-		current := map[rp]attemptBrief{}
-		for rows.Next() {
-			var k rp
-			var b attemptBrief
-			if err := rows.Scan(&k.round, &k.participant, &b.ID, &b.DeadlineAt); err != nil {
-				rows.Close()
-				return err
-			}
-			b.DeadlineAt = b.DeadlineAt.UTC()
-			current[k] = b
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-
-		var expired []finalizeItem
-		var create []*startItem
-		for _, it := range items {
-			k := rp{it.round.ID, it.participantID}
-			n, open := started[k]
-			if !open {
-				it.closed = true
-				continue
-			}
-			if cur, ok := current[k]; ok {
-				if it.now.Before(cur.DeadlineAt) {
-					it.resumeID = cur.ID
-					continue
-				}
-				expired = append(expired, finalizeItem{id: cur.ID, at: it.now})
-			}
-			if !it.round.Practice && n >= it.round.MaxAttempts {
-				it.limited = true // the expiry above, if any, is committed
-				continue
-			}
-			create = append(create, it)
-		}
-		fs, err := tx.finalize(ctx, AttemptExpired, expired)
-		if err != nil {
-			return err
-		}
-		byKey := make(map[rp]*startItem, len(items))
-		for _, it := range items {
-			byKey[rp{it.round.ID, it.participantID}] = it
-		}
-		for _, f := range fs {
-			if it := byKey[rp{f.RoundID, f.ParticipantID}]; it != nil {
-				it.finalized = append(it.finalized, f)
-			}
-		}
-		return tx.insertAttempts(ctx, create)
-	})
-}
-
-// insertAttempts counts each start on its (locked) participant row and
-// inserts the attempts with their papers, in one statement.
-func (t txStore) insertAttempts(ctx context.Context, items []*startItem) error {
-	if len(items) == 0 {
-		return nil
-	}
 	n := len(items)
 	var (
 		rounds, people, seeds, versions = make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
-		counts                          = make([]int64, n)
-		starts, deadlines               = make([]string, n), make([]string, n)
+		limits, counts                  = make([]int32, n), make([]int32, n)
+		ats, deadlines                  = make([]string, n), make([]string, n)
 		papers, keys                    = make([]string, n), make([]string, n)
+		byKey                           = make(map[saveKey]*startItem, n)
 	)
 	for i, it := range items {
 		paper, err := json.Marshal(it.paper.Refs())
@@ -194,55 +73,60 @@ func (t txStore) insertAttempts(ctx context.Context, items []*startItem) error {
 			return err
 		}
 		rounds[i], people[i], seeds[i], versions[i] = it.round.ID, it.participantID, it.paper.Seed, it.paper.BankVersion
-		counts[i] = int64(len(it.paper.Questions))
-		starts[i], deadlines[i] = it.now.Format(time.RFC3339Nano), it.deadline.Format(time.RFC3339Nano)
+		if !it.round.Practice {
+			limits[i] = int32(it.round.MaxAttempts)
+		}
+		counts[i] = int32(len(it.paper.Questions))
+		ats[i], deadlines[i] = it.now.Format(time.RFC3339Nano), it.deadline.Format(time.RFC3339Nano)
 		papers[i], keys[i] = string(paper), string(key)
+		byKey[it.groupKey()] = it
+		it.closed, it.resumeID, it.limited, it.created, it.finalized = false, 0, false, attemptRow{}, nil
 	}
-	rows, err := t.query(ctx, `
-		WITH i AS (
-			SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::text[],
-				$6::bigint[], $7::bigint[], $8::text[], $9::bigint[])
-				AS i(round_id, participant_id, started_at, deadline_at, paper, seed, bank_version, answer_key, question_count)
-		), c AS (
-			UPDATE round_participants p SET attempts_started = p.attempts_started + 1
-			FROM i WHERE p.round_id = i.round_id AND p.participant_id = i.participant_id
-			RETURNING p.round_id, p.participant_id, p.attempts_started
-		)
-		INSERT INTO attempts (round_id, participant_id, attempt_no, status, started_at, deadline_at,
-			paper, seed, bank_version, answer_key, question_count)
-		SELECT i.round_id, i.participant_id, c.attempts_started, 'in_progress', i.started_at, i.deadline_at,
-			i.paper::jsonb, i.seed, i.bank_version, i.answer_key::jsonb, i.question_count
-		FROM i JOIN c ON c.round_id = i.round_id AND c.participant_id = i.participant_id
-		ORDER BY i.round_id, i.participant_id
-		RETURNING round_id, participant_id, id, attempt_no`,
-		pq.Array(rounds), pq.Array(people), pq.Array(starts), pq.Array(deadlines), pq.Array(papers),
-		pq.Array(seeds), pq.Array(versions), pq.Array(keys), pq.Array(counts))
+	rows, err := s.stmts.Query(ctx, `SELECT * FROM start_group($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		pq.Array(rounds), pq.Array(people), pq.Array(ats), pq.Array(limits), pq.Array(deadlines),
+		pq.Array(papers), pq.Array(seeds), pq.Array(versions), pq.Array(keys), pq.Array(counts))
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	type rp struct{ round, participant int64 }
-	byKey := make(map[rp]*startItem, n)
-	for _, it := range items {
-		byKey[rp{it.round.ID, it.participantID}] = it
-	}
 	got := 0
 	for rows.Next() {
-		var k rp
-		var a attemptRow
-		if err := rows.Scan(&k.round, &k.participant, &a.ID, &a.AttemptNo); err != nil {
+		var (
+			outcome   string
+			attemptNo int
+			f         finalizedAttempt
+		)
+		if err := rows.Scan(append([]any{&outcome, &attemptNo}, f.columns()...)...); err != nil {
 			return err
 		}
-		if it := byKey[k]; it != nil {
-			it.created = a
-			got++
+		it := byKey[saveKey{f.RoundID, f.ParticipantID}]
+		if it == nil {
+			return fmt.Errorf("start group: a row for round %d participant %d, not in the group", f.RoundID, f.ParticipantID)
+		}
+		if outcome == AttemptExpired {
+			f.SubmittedAt = f.SubmittedAt.UTC()
+			it.finalized = append(it.finalized, f)
+			continue
+		}
+		got++
+		switch outcome {
+		case "closed":
+			it.closed = true
+		case "resumed":
+			it.resumeID = f.ID
+		case "limited":
+			it.limited = true // the expiry above, if any, is committed
+		case "created":
+			it.created = attemptRow{ID: f.ID, AttemptNo: attemptNo}
+		default:
+			return fmt.Errorf("start group: outcome %q for round %d participant %d", outcome, f.RoundID, f.ParticipantID)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
 	if got != n {
-		return fmt.Errorf("start group: %d attempts inserted for %d starts", got, n)
+		return fmt.Errorf("start group: %d outcomes for %d starts", got, n)
 	}
 	return nil
 }

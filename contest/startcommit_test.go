@@ -17,9 +17,11 @@ func TestStartGroupOutcomesPerItem(t *testing.T) {
 	closedIn := roundInput(1)
 	closedIn.ClosesAt = t0.Add(time.Minute)
 	closed := e.round(closedIn)
-	fresh, resuming, expiring, late := e.participant(), e.participant(), e.participant(), e.participant()
+	twice := e.round(roundInput(2))
+	fresh, resuming, expiring, late, again := e.participant(), e.participant(), e.participant(), e.participant(), e.participant()
 	cur := e.start(r.ID, resuming)
-	old := e.start(r.ID, expiring) // its deadline passes below; the limit is one attempt
+	old := e.start(r.ID, expiring)    // its deadline passes below; the limit is one attempt
+	first := e.start(twice.ID, again) // the same, in a round of two attempts
 
 	now := t0.Add(11 * time.Minute) // past old's 10-minute deadline
 	item := func(round Round, p int64) *startItem {
@@ -31,7 +33,7 @@ func TestStartGroupOutcomesPerItem(t *testing.T) {
 	}
 	curItem := item(r, resuming)
 	curItem.now = cur.StartedAt.Add(time.Minute) // still within cur's time
-	items := []*startItem{item(r, fresh), curItem, item(r, expiring), item(closed, late)}
+	items := []*startItem{item(r, fresh), curItem, item(r, expiring), item(closed, late), item(twice, again)}
 	if err := e.svc.st.startGroup(e.ctx, items); err != nil {
 		t.Fatal(err)
 	}
@@ -49,6 +51,10 @@ func TestStartGroupOutcomesPerItem(t *testing.T) {
 	if it := items[3]; !it.closed || it.created.ID != 0 {
 		t.Fatalf("closed round: %+v", it)
 	}
+	if it := items[4]; it.limited || it.created.ID == 0 || it.created.AttemptNo != 2 || len(it.finalized) != 1 ||
+		it.finalized[0].ID != first.ID || it.finalized[0].Status != AttemptExpired {
+		t.Fatalf("second attempt after an expired one: limited %v created %+v finalized %+v", it.limited, it.created, it.finalized)
+	}
 
 	var got []struct {
 		Participant int64  `db:"participant_id"`
@@ -61,7 +67,7 @@ func TestStartGroupOutcomesPerItem(t *testing.T) {
 	want := []struct {
 		p      int64
 		status string
-	}{{resuming, AttemptInProgress}, {expiring, AttemptExpired}, {fresh, AttemptInProgress}}
+	}{{resuming, AttemptInProgress}, {expiring, AttemptExpired}, {again, AttemptExpired}, {fresh, AttemptInProgress}, {again, AttemptInProgress}}
 	if len(got) != len(want) {
 		t.Fatalf("attempts %+v", got)
 	}
@@ -70,8 +76,8 @@ func TestStartGroupOutcomesPerItem(t *testing.T) {
 			t.Fatalf("attempt %d: %+v, want %+v", i, got[i], w)
 		}
 	}
-	if !got[2].StartedAt.Equal(now) {
-		t.Fatalf("new attempt started at %v, want %v", got[2].StartedAt, now)
+	if !got[3].StartedAt.Equal(now) {
+		t.Fatalf("new attempt started at %v, want %v", got[3].StartedAt, now)
 	}
 }
 

@@ -39,22 +39,19 @@ type store struct {
 // attempts came in (tables of a few pages, where a sequential scan or a
 // hash join is cheapest), the load test's statements went on scanning
 // the whole attempts and round_participants tables on every group and
-// halved the submit rate. So their transactions (inGroupTx) turn off
-// sequential scans and hash and merge joins for themselves, and the
-// plans, generic or not, are index probes in nested loops; the autosave's
-// single statement gets the same plan from its LATERAL shape. They also
-// ask for the generic plan at once (plan_cache_mode): otherwise Postgres
-// went on making a custom plan for each group, a tenth of its CPU time in
-// the load test's mixed load, to arrive at the same probes. Other
-// transactions (the sweeper, closing a round) run these statements
-// unprepared, planned each time with the settings they need.
+// halved the submit rate. So the SQL functions that commit starts and
+// submits (and finalize_attempts, which every writer calls) turn off
+// sequential scans and hash and merge joins for themselves, in their SET
+// clauses (migration 0600), and the plans, generic or not, are index
+// probes in nested loops; the autosave's single statement gets the same
+// plan from its LATERAL shape. They also ask for the generic plan at once
+// (plan_cache_mode): otherwise Postgres went on making a custom plan for
+// each group, a tenth of its CPU time in the load test's mixed load, to
+// arrive at the same probes.
 
 type txStore struct {
 	tx    *sqlx.Tx
 	stmts *pgstmt.Cache
-	// probes: the transaction plans index probes only (inGroupTx), so its
-	// statements over arrays may be prepared
-	probes bool
 }
 
 // queryRow runs a single-row statement of the transaction, prepared on its
@@ -66,50 +63,18 @@ func (t txStore) queryRow(ctx context.Context, query string, args ...any) *sql.R
 	return t.tx.QueryRowContext(ctx, query, args...)
 }
 
-// query and exec run a statement over arrays: prepared in a group commit's
-// transaction, planned on each call elsewhere (see above).
+// query runs a statement over arrays, planned on each call (see above).
 func (t txStore) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if t.probes {
-		if st := t.stmts.InTx(ctx, t.tx, query); st != nil {
-			return st.QueryContext(ctx, args...)
-		}
-	}
 	return t.tx.QueryContext(ctx, query, args...)
-}
-
-func (t txStore) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if t.probes {
-		if st := t.stmts.InTx(ctx, t.tx, query); st != nil {
-			return st.ExecContext(ctx, args...)
-		}
-	}
-	return t.tx.ExecContext(ctx, query, args...)
 }
 
 // inTx runs fn in a transaction, committed when fn returns nil.
 func (s store) inTx(ctx context.Context, fn func(txStore) error) error {
-	return s.runTx(ctx, false, fn)
-}
-
-// inGroupTx is inTx for a group commit, whose plans are index probes (see
-// above).
-func (s store) inGroupTx(ctx context.Context, fn func(txStore) error) error {
-	return s.runTx(ctx, true, fn)
-}
-
-func (s store) runTx(ctx context.Context, probes bool, fn func(txStore) error) error {
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if probes {
-		if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off;
-			SET LOCAL plan_cache_mode = force_generic_plan`); err != nil {
-			tx.Rollback()
-			return err
-		}
-	}
-	if err := fn(txStore{tx: tx, stmts: s.stmts, probes: probes}); err != nil {
+	if err := fn(txStore{tx: tx, stmts: s.stmts}); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -381,19 +346,6 @@ func (t txStore) attemptForUpdate(ctx context.Context, id int64) (attemptRow, er
 	return scanAttempt(t.queryRow(ctx, attemptQuery+` FOR UPDATE OF a`, id))
 }
 
-// lockedAttempt is what a submit needs of the attempt it locks.
-type lockedAttempt struct {
-	ID, ParticipantID int64
-	Status            string
-	DeadlineAt        time.Time
-	Refs              []questions.PaperRef
-}
-
-type attemptBrief struct {
-	ID         int64
-	DeadlineAt time.Time
-}
-
 // saveResult tells why an autosave stored nothing, if it did not.
 type saveResult struct {
 	found, mine, inTime, questionOK, optionOK bool
@@ -542,6 +494,13 @@ type finalizedAttempt struct {
 	Disqualified bool
 }
 
+// columns are the places to scan a row of finalize_attempts into (the
+// last columns of submit_group's and start_group's rows too).
+func (f *finalizedAttempt) columns() []any {
+	return []any{&f.ID, &f.RoundID, &f.ParticipantID, &f.Practice, &f.Status, &f.CorrectCount, &f.Score,
+		&f.QuestionCount, &f.DurationMS, &f.SubmittedAt, &f.Prediction, &f.UnitID, &f.Disqualified}
+}
+
 func (f finalizedAttempt) result() AttemptResult {
 	return AttemptResult{ID: f.ID, RoundID: f.RoundID, Status: f.Status, Score: f.Score, CorrectCount: f.CorrectCount,
 		QuestionCount: f.QuestionCount, DurationMS: f.DurationMS, SubmittedAt: f.SubmittedAt, Prediction: f.Prediction}
@@ -581,35 +540,9 @@ func (t txStore) finalize(ctx context.Context, status string, items []finalizeIt
 			preds[i] = int64(*it.prediction)
 		}
 	}
-	rows, err := t.query(ctx, `
-		WITH f AS (
-			SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[]) AS f(id, at, prediction)
-		), s AS MATERIALIZED ( -- else the count below runs twice, for correct_count and score
-			SELECT a.id, f.at, nullif(f.prediction, -1)::int AS prediction,
-				CASE WHEN $4::text = 'submitted' THEN least(f.at, a.deadline_at) ELSE a.deadline_at END AS ended_at,
-				(SELECT count(*) FROM attempt_answers aa
-				 WHERE aa.attempt_id = a.id AND a.answer_key ->> aa.question_id::text = aa.option_id) AS correct
-			FROM f JOIN attempts a ON a.id = f.id
-			-- finalized_at IS NULL means in progress (a CHECK says so). Not
-			-- "status = 'in_progress'": with stale statistics the planner
-			-- then scanned a whole partial index of attempts in progress
-			-- instead of finding these by id (see migration 0500).
-			WHERE a.finalized_at IS NULL
-		)
-		UPDATE attempts a
-		SET status = $4,
-			submitted_at = s.ended_at,
-			duration_ms = (extract(epoch FROM s.ended_at - a.started_at) * 1000)::bigint,
-			correct_count = s.correct,
-			score = s.correct * r.points_per_question,
-			finalized_at = s.at,
-			prediction = coalesce(s.prediction, a.prediction)
-		FROM s, rounds r, users u
-		WHERE a.id = s.id AND r.id = a.round_id AND u.id = a.participant_id
-		RETURNING a.id, a.round_id, a.participant_id, r.practice, a.status, a.correct_count, a.score,
-			a.question_count, a.duration_ms, a.submitted_at, a.prediction, coalesce(u.unit_id, 0),
-			EXISTS (SELECT 1 FROM contest_disqualifications d
-				WHERE d.contest_id = r.contest_id AND d.participant_id = a.participant_id)`,
+	// The scoring is the SQL function finalize_attempts (migration 0600),
+	// which submit_group uses too.
+	rows, err := t.query(ctx, `SELECT * FROM finalize_attempts($1, $2, $3, $4)`,
 		pq.Array(ids), pq.Array(ats), pq.Array(preds), status)
 	if err != nil {
 		return nil, err
@@ -618,8 +551,7 @@ func (t txStore) finalize(ctx context.Context, status string, items []finalizeIt
 	var out []finalizedAttempt
 	for rows.Next() {
 		var f finalizedAttempt
-		if err := rows.Scan(&f.ID, &f.RoundID, &f.ParticipantID, &f.Practice, &f.Status, &f.CorrectCount, &f.Score,
-			&f.QuestionCount, &f.DurationMS, &f.SubmittedAt, &f.Prediction, &f.UnitID, &f.Disqualified); err != nil {
+		if err := rows.Scan(f.columns()...); err != nil {
 			return nil, err
 		}
 		f.SubmittedAt = f.SubmittedAt.UTC()

@@ -2,7 +2,6 @@ package contest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -32,8 +31,12 @@ const (
 type submitItem struct {
 	attemptID, participantID int64
 	answers                  map[int64]string
-	prediction               *int
-	now, cutoff              time.Time
+	// answersErr is why the body's answers do not fit the attempt's paper,
+	// checked before the group against the cached paper; nil when they fit
+	// (or when there is no such attempt: the group then says not found).
+	answersErr  error
+	prediction  *int
+	now, cutoff time.Time
 
 	// err is this submit's own refusal (not found, an answer outside the
 	// paper): the group's other submits go on.
@@ -72,115 +75,75 @@ func (s *Service) commitSubmits(ctx context.Context, items []*submitItem) error 
 	return nil
 }
 
-// submitGroup commits a group of submits in one transaction. Items are
-// sorted by attempt, and the row locks are taken in that order, as every
-// writer of attempts does.
+// submitGroup commits a group of submits in one call of the SQL function
+// submit_group (migration 0600), in autocommit: the row locks, the body's
+// answers, the scoring and the commit in one round trip. Items are sorted
+// by attempt, and the row locks are taken in that order, as every writer
+// of attempts does.
 func (s store) submitGroup(ctx context.Context, items []*submitItem) error {
-	return s.inGroupTx(ctx, func(tx txStore) error {
-		ids := make([]int64, len(items))
-		var withAnswers []int64
-		for i, it := range items {
-			ids[i] = it.attemptID
-			if len(it.answers) > 0 {
-				withAnswers = append(withAnswers, it.attemptID)
-			}
-			it.err, it.finalized = nil, nil // a retried group starts afresh
+	n := len(items)
+	var (
+		ids, people, preds = make([]int64, n), make([]int64, n), make([]int64, n)
+		ats, cutoffs       = make([]string, n), make([]string, n)
+		fits               = make([]bool, n)
+		ansItems           []int32
+		ansQuestions       []int64
+		ansOptions         []string
+		byID               = make(map[int64]*submitItem, n)
+	)
+	for i, it := range items {
+		ids[i], people[i], preds[i] = it.attemptID, it.participantID, -1
+		if it.prediction != nil {
+			preds[i] = int64(*it.prediction)
 		}
-		locked, err := tx.lockAttempts(ctx, ids, withAnswers)
-		if err != nil {
-			return err
+		ats[i], cutoffs[i] = it.now.Format(time.RFC3339Nano), it.cutoff.Format(time.RFC3339Nano)
+		fits[i] = it.answersErr == nil
+		for q, o := range it.answers {
+			ansItems, ansQuestions, ansOptions = append(ansItems, int32(i+1)), append(ansQuestions, q), append(ansOptions, o)
 		}
-		var (
-			submitted, expired []finalizeItem
-			ansAttempts, ansQs []int64
-			ansOpts, ansAt     []string
-		)
-		for _, it := range items {
-			a, ok := locked[it.attemptID]
-			switch {
-			case !ok || a.ParticipantID != it.participantID:
-				it.err = apperr.New(apperr.NotFound, "attempt.not_found")
-			case a.Status != AttemptInProgress:
-				// already finished: the stored result stands
-			case a.DeadlineAt.Before(it.cutoff):
-				expired = append(expired, finalizeItem{id: a.ID, at: it.now})
-			default:
-				if err := checkAgainstPaper(a.Refs, it.answers); err != nil {
-					it.err = err
-					continue
-				}
-				for q, o := range it.answers {
-					ansAttempts, ansQs = append(ansAttempts, a.ID), append(ansQs, q)
-					ansOpts, ansAt = append(ansOpts, o), append(ansAt, it.now.Format(time.RFC3339Nano))
-				}
-				submitted = append(submitted, finalizeItem{id: a.ID, at: it.now, prediction: it.prediction})
-			}
-		}
-		if len(ansAttempts) > 0 {
-			// The body's answers win over the autosaved ones.
-			if _, err := tx.exec(ctx, `
-				INSERT INTO attempt_answers (attempt_id, question_id, option_id, saved_at)
-				SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::timestamptz[])
-				ORDER BY 1, 2
-				ON CONFLICT (attempt_id, question_id)
-				DO UPDATE SET option_id = EXCLUDED.option_id, saved_at = EXCLUDED.saved_at`,
-				pq.Array(ansAttempts), pq.Array(ansQs), pq.Array(ansOpts), pq.Array(ansAt)); err != nil {
-				return err
-			}
-		}
-		done := map[int64]finalizedAttempt{}
-		for _, batch := range []struct {
-			status string
-			items  []finalizeItem
-		}{{AttemptSubmitted, submitted}, {AttemptExpired, expired}} {
-			fs, err := tx.finalize(ctx, batch.status, batch.items)
-			if err != nil {
-				return err
-			}
-			for _, f := range fs {
-				done[f.ID] = f
-			}
-		}
-		for _, it := range items {
-			if f, ok := done[it.attemptID]; ok && it.err == nil {
-				it.finalized = &f
-			}
-		}
-		return nil
-	})
-}
-
-// lockAttempts takes the row locks of attempts, in id order, and reads
-// what a submit checks. Papers are read only for the attempts in
-// withPaper, whose submits carry answers to check: the quiz page's submit
-// usually carries none (its answers are autosaved), and decoding every
-// paper was the largest cost of a submit in the server's profile.
-func (t txStore) lockAttempts(ctx context.Context, ids, withPaper []int64) (map[int64]lockedAttempt, error) {
-	rows, err := t.query(ctx, `
-		SELECT id, participant_id, status, deadline_at,
-			CASE WHEN id = ANY($2) THEN paper END
-		FROM attempts
-		WHERE id = ANY($1) ORDER BY id FOR UPDATE`, pq.Array(ids), pq.Array(withPaper))
+		byID[it.attemptID] = it
+		it.err, it.finalized = nil, nil // a retried group starts afresh
+	}
+	rows, err := s.stmts.Query(ctx, `SELECT * FROM submit_group($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		pq.Array(ids), pq.Array(people), pq.Array(ats), pq.Array(cutoffs), pq.Array(preds), pq.Array(fits),
+		pq.Array(ansItems), pq.Array(ansQuestions), pq.Array(ansOptions))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	out := make(map[int64]lockedAttempt, len(ids))
+	got := 0
 	for rows.Next() {
 		var (
-			a     lockedAttempt
-			paper []byte
+			outcome string
+			f       finalizedAttempt
 		)
-		if err := rows.Scan(&a.ID, &a.ParticipantID, &a.Status, &a.DeadlineAt, &paper); err != nil {
-			return nil, err
+		if err := rows.Scan(append([]any{&outcome}, f.columns()...)...); err != nil {
+			return err
 		}
-		a.DeadlineAt = a.DeadlineAt.UTC()
-		if paper != nil {
-			if err := json.Unmarshal(paper, &a.Refs); err != nil {
-				return nil, fmt.Errorf("attempt %d paper: %w", a.ID, err)
-			}
+		it := byID[f.ID]
+		if it == nil {
+			return fmt.Errorf("submit group: a row for attempt %d, not in the group", f.ID)
 		}
-		out[a.ID] = a
+		got++
+		switch outcome {
+		case AttemptSubmitted, AttemptExpired:
+			f.SubmittedAt = f.SubmittedAt.UTC()
+			it.finalized = &f
+		case "not_found":
+			it.err = apperr.New(apperr.NotFound, "attempt.not_found")
+		case "unfit":
+			it.err = it.answersErr
+		case "done":
+			// already finished: the stored result stands
+		default:
+			return fmt.Errorf("submit group: outcome %q for attempt %d", outcome, f.ID)
+		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if got != n {
+		return fmt.Errorf("submit group: %d outcomes for %d submits", got, n)
+	}
+	return nil
 }

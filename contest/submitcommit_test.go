@@ -1,6 +1,7 @@
 package contest
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -31,6 +32,9 @@ func TestSubmitGroupOutcomesPerItem(t *testing.T) {
 	}
 	for _, it := range items {
 		it.now, it.cutoff = now, cutoff
+		if err := e.svc.checkSubmitAnswers(e.ctx, it); err != nil {
+			t.Fatal(err)
+		}
 	}
 	items[4].cutoff = v5.DeadlineAt.Add(time.Millisecond)
 	if err := e.svc.st.submitGroup(e.ctx, items); err != nil {
@@ -75,5 +79,74 @@ func TestSubmitGroupOutcomesPerItem(t *testing.T) {
 		if w := want[g.ID]; g.Status != w[0] || g.Answer != w[1] {
 			t.Errorf("attempt %d: %s with answer %q, want %s with %q", g.ID, g.Status, g.Answer, w[0], w[1])
 		}
+	}
+}
+
+// An answer committed while a submit waits for its attempt's row lock is
+// counted in the score: each statement of submit_group (PL/pgSQL, volatile)
+// takes a fresh snapshot, so the scoring sees what committed before the
+// lock was granted. A single statement, or a LANGUAGE sql function, would
+// score from a snapshot taken before the wait and miss it.
+func TestSubmitCountsAnswerCommittedWhileItWaited(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.round(roundInput(1))
+	p := e.participant()
+	v := e.start(r.ID, p)
+	q := v.Questions[0]
+	var correct string
+	if err := e.db.Get(&correct, `SELECT answer_key ->> $2 FROM attempts WHERE id = $1`, v.ID, strconv.FormatInt(q.ID, 10)); err != nil {
+		t.Fatal(err)
+	}
+
+	// An autosave in flight: the attempt share-locked, its answer written,
+	// not yet committed.
+	tx, err := e.db.Beginx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(`SELECT 1 FROM attempts WHERE id = $1 FOR KEY SHARE`, v.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(`INSERT INTO attempt_answers (attempt_id, question_id, option_id, saved_at) VALUES ($1, $2, $3, now())`,
+		v.ID, q.ID, correct); err != nil {
+		t.Fatal(err)
+	}
+
+	type outcome struct {
+		res SubmitResult
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := e.svc.Submit(e.ctx, v.ID, p, SubmitInput{})
+		done <- outcome{res, err}
+	}()
+	// The submit waits for the row lock the autosave holds.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var waiting int
+		if err := e.db.Get(&waiting, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock'`); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the submit never waited for the autosave's lock")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	got := <-done
+	if got.err != nil {
+		t.Fatal(got.err)
+	}
+	if got.res.Attempt.Status != AttemptSubmitted || got.res.Attempt.CorrectCount != 1 {
+		t.Fatalf("submit after the autosave committed: %+v, want submitted with 1 correct answer", got.res.Attempt)
 	}
 }
