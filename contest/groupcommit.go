@@ -19,9 +19,9 @@ import (
 // group is the one autosave that came; the busier it gets, the larger the
 // groups, which is when they pay.
 
-// The same holds for submits, whose transaction is a row lock, a scoring
-// update and a commit: submits that arrive together are committed in one
-// transaction (submitcommit.go).
+// The same holds for starts and submits (a row lock, a count or a scoring
+// update, a commit): those that arrive together are committed in one call
+// of a SQL function (startcommit.go, submitcommit.go).
 
 // answerSave is one autosave waiting for its group's commit.
 type answerSave struct {

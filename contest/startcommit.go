@@ -17,9 +17,10 @@ import (
 // insert the attempt, commit) held a pooled connection through five round
 // trips and a WAL flush each, and the load test's burst stalled at a few
 // hundred starts a second. Starts that arrive together now share one
-// transaction of four statements, each with its own outcome.
+// call of the SQL function start_group (one round trip, committed with
+// it), each with its own outcome.
 //
-// Two such transactions at most run at once (as for autosaves and
+// Two such groups at most run at once (as for autosaves and
 // submits). More does not add throughput: every start share-locks the
 // round's row, and the load test's mixed load on two cores ran at 200
 // attempts/s with four start committers, 260/s with two and 294/s with

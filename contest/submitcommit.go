@@ -16,8 +16,9 @@ import (
 // update and a commit, and one transaction each held a pooled connection
 // through four round trips and a WAL flush (the load test's submit-only
 // phase ran at a tenth of the raw INSERT rate). Submits that arrive while
-// earlier ones commit go together in one transaction, each with its own
-// outcome, each answered only after the commit. Two groups are committed
+// earlier ones commit go together in one call of the SQL function
+// submit_group, each with its own outcome, each answered only after the
+// commit. Two groups are committed
 // at once: the submit-only phase of the load test ran at 3,600/s with
 // four (groups of 27, Postgres's CPU per submit 140 µs) and 4,100 to
 // 5,400/s with two (groups of 57, 90 µs); with eight, at 2,800/s.
