@@ -277,6 +277,9 @@ type Report struct {
 	// (the autosave and submit phases).
 	AutosaveOnlyPerSec, SubmitOnlyPerSec float64
 	InProgress                           int64 // attempts started and not finished when the RSS peak was read
+	// CPU is what an operation of each raw measurement and phase cost
+	// the machine, in the order run (cpu.go).
+	CPU []cpuCost
 }
 
 type burstFigures struct {
@@ -318,9 +321,17 @@ func Run(ctx context.Context, o Options, pg *sqlx.DB, rdb redis.UniversalClient,
 	}
 	fmt.Fprintf(out, "loadtest %s: %s model, %d CPUs, server %s\n", o.RunID, o.Model, runtime.NumCPU(), o.BaseURL)
 
+	// CPU per operation (cpu.go), with -server-pid only: not with the
+	// server in this process, whose share could not be told from the load
+	// generator's.
+	var cpu *cpuMeter
+	if o.ServerPID > 0 && o.ServerPID != os.Getpid() {
+		cpu = &cpuMeter{serverPID: o.ServerPID}
+	}
 	var meter *rawMeter
 	if !o.SkipRaw {
-		meter = &rawMeter{pg: pg, rdb: rdb, keyPrefix: o.KeyPrefix, conc: o.RawConcurrency, d: o.RawDuration, boardSize: o.RawBoardSize}
+		meter = &rawMeter{pg: pg, rdb: rdb, keyPrefix: o.KeyPrefix, conc: o.RawConcurrency, d: o.RawDuration,
+			boardSize: o.RawBoardSize, cpu: cpu}
 		raw, err := meter.all(ctx)
 		if err != nil {
 			return nil, err
@@ -374,7 +385,7 @@ func Run(ctx context.Context, o Options, pg *sqlx.DB, rdb redis.UniversalClient,
 	fmt.Fprintf(out, "setup: %d accounts, round %s of %d questions, in %s\n", len(pool), rs.roundID, rs.questionCount,
 		time.Since(setupStart).Round(time.Millisecond))
 
-	r := &runner{o: o, c: c, roundID: rs.roundID, hurry: make(chan struct{}), meter: meter}
+	r := &runner{o: o, c: c, roundID: rs.roundID, hurry: make(chan struct{}), meter: meter, cpu: cpu}
 	switch o.Board {
 	case "on":
 		r.board = true
@@ -425,6 +436,7 @@ func Run(ctx context.Context, o Options, pg *sqlx.DB, rdb redis.UniversalClient,
 		}
 		fmt.Fprintf(os.Stderr, "loadtest: %s board phase: %d readers for %s\n",
 			time.Now().Format(time.TimeOnly), o.BoardReaders, o.BoardDuration)
+		from := cpu.sample()
 		if err := boardPhase(ctx, o, st, "/api/v1/rounds/"+rs.roundID+"/leaderboard?limit=50"); err != nil {
 			return nil, fmt.Errorf("board readers: %w", err)
 		}
@@ -433,6 +445,7 @@ func Run(ctx context.Context, o Options, pg *sqlx.DB, rdb redis.UniversalClient,
 			if f.Name == "board_top50_only" { // rates over the reading phase, not the load window
 				rep.Endpoints = append(rep.Endpoints, f)
 				rep.BoardOnlyPerSec = f.PerSecond
+				cpu.record("board top-50 (only)", costAlone, from, float64(f.OK))
 			}
 		}
 	}
@@ -457,6 +470,7 @@ func Run(ctx context.Context, o Options, pg *sqlx.DB, rdb redis.UniversalClient,
 			rep.Endpoints = append(rep.Endpoints, f)
 		}
 	}
+	rep.CPU = cpu.measured()
 	rep.Verification, err = verify(ctx, pg, r.records)
 	if err != nil {
 		return nil, fmt.Errorf("verification: %w", err)
@@ -531,6 +545,7 @@ func (rep *Report) print(out io.Writer) {
 			ratio("board top-50 (reads only) / ZREVRANGE", rep.BoardOnlyPerSec, b.ZRangePerSec, ">= 1")
 		}
 	}
+	printCPU(out, rep.CPU)
 	v := rep.Verification
 	fmt.Fprintf(out, "verification: %d attempts, %d acknowledged submits and %d acknowledged answers checked against Postgres (%d answers with no reply not checked)\n",
 		v.Attempts, v.SubmitsChecked, v.AnswersChecked, v.UncertainAnswers)

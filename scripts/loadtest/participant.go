@@ -74,6 +74,7 @@ type runner struct {
 	roundID string
 	board   bool      // the board endpoints exist
 	meter   *rawMeter // nil: raw limits not measured (-skip-raw)
+	cpu     *cpuMeter // nil: CPU not measured
 
 	hurry  chan struct{} // closed when the load window ends: no more thinking
 	active *atomic.Int64 // participants playing now

@@ -31,6 +31,7 @@ type rawMeter struct {
 	conc      int
 	d         time.Duration
 	boardSize int
+	cpu       *cpuMeter // nil: CPU not measured
 }
 
 // all runs each raw operation from conc goroutines for d.
@@ -57,6 +58,7 @@ func (m rawMeter) insert(ctx context.Context) (float64, error) {
 	if max := m.pg.Stats().MaxOpenConnections; max != 0 && max < m.conc {
 		return 0, fmt.Errorf("raw insert: pool of %d connections for %d clients", max, m.conc)
 	}
+	from, start := m.cpu.sample(), time.Now()
 	n, err := hammer(ctx, m.conc, m.d, func(ctx context.Context, i int) error {
 		_, err := m.pg.ExecContext(ctx, `INSERT INTO `+table+` (attempt_id, question_id, option_id, saved_at) VALUES ($1, $2, $3, now())`,
 			rand.Int64N(1_000_000), rand.Int64N(10_000), "opt"+strconv.Itoa(i%6))
@@ -65,6 +67,7 @@ func (m rawMeter) insert(ctx context.Context) (float64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("raw insert: %w", err)
 	}
+	m.cpu.record("raw INSERT", costRaw, from, n*time.Since(start).Seconds())
 	return n, nil
 }
 
