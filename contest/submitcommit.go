@@ -18,10 +18,10 @@ import (
 // phase ran at a tenth of the raw INSERT rate). Submits that arrive while
 // earlier ones commit go together in one call of the SQL function
 // submit_group, each with its own outcome, each answered only after the
-// commit. Two groups are committed
-// at once: the submit-only phase of the load test ran at 3,600/s with
-// four (groups of 27, Postgres's CPU per submit 140 µs) and 4,100 to
-// 5,400/s with two (groups of 57, 90 µs); with eight, at 2,800/s.
+// commit. Two groups are committed at once: the submit-only phase of the
+// load test ran at 3,600/s with four (groups of 27, Postgres's CPU per
+// submit 140 µs) and 4,100 to 5,400/s with two (groups of 57, 90 µs);
+// with eight, at 2,800/s.
 
 const (
 	submitGroupMax   = 128
