@@ -281,8 +281,8 @@ func (s *Service) checkSubmitAnswers(ctx context.Context, it *submitItem) error 
 		return nil
 	}
 	paper, err := s.papers.get(ctx, it.attemptID)
-	if err != nil || paper == nil {
-		return err // no such attempt: the group says not found
+	if err != nil || paper == nil || paper.participantID != it.participantID {
+		return err // no such attempt of theirs: the group says not found
 	}
 	for q, o := range it.answers {
 		questionOK, optionOK := paper.check(q, o)

@@ -388,6 +388,12 @@ func TestSubmitRefusesForeignAnswersAndChangesNothing(t *testing.T) {
 	wantCode(t, err, apperr.Validation)
 	_, err = e.svc.Submit(e.ctx, v.ID, e.participant(), SubmitInput{})
 	wantCode(t, err, apperr.NotFound)
+	// Answers outside the paper do not tell a stranger that the attempt
+	// exists, nor anyone that an unknown attempt would take them.
+	_, err = e.svc.Submit(e.ctx, v.ID, e.participant(), SubmitInput{Answers: cases[0]})
+	wantCode(t, err, apperr.NotFound)
+	_, err = e.svc.Submit(e.ctx, 987654, p, SubmitInput{Answers: cases[0]})
+	wantCode(t, err, apperr.NotFound)
 
 	a, err := e.svc.Attempt(e.ctx, v.ID, p)
 	if err != nil {
