@@ -87,10 +87,10 @@ func generateTied(t *testing.T, e *env, roundID int64, n int) (units []int64) {
 			(SELECT id FROM units WHERE name = 'Trường số ' || (1 + g % 5)), $2, $2
 		FROM generate_series(1, $1) g`, n*2/3, t0)
 	e.db.MustExec(`
-		INSERT INTO attempts (round_id, participant_id, attempt_no, status, started_at, deadline_at, paper, seed,
-			bank_version, answer_key, question_count, prediction, submitted_at, duration_ms, correct_count, score, finalized_at)
+		INSERT INTO attempts (round_id, participant_id, attempt_no, status, started_at, deadline_at, seed,
+			bank_version, question_count, prediction, submitted_at, duration_ms, correct_count, score, finalized_at)
 		SELECT $1, x.pid, x.k, 'submitted', x.s - x.d * interval '1 millisecond',
-			x.s - x.d * interval '1 millisecond' + interval '1 hour', '[]', 0, 0, '{}', 4, NULL, x.s, x.d, x.c, x.c * 5, x.s
+			x.s - x.d * interval '1 millisecond' + interval '1 hour', 0, 0, 4, NULL, x.s, x.d, x.c, x.c * 5, x.s
 		FROM (
 			SELECT u.id AS pid, k,
 				(random() * 4)::int AS c,

@@ -108,7 +108,9 @@ func (c *paperCache) get(ctx context.Context, attemptID int64) (*cachedPaper, er
 		participantID int64
 		raw           []byte
 	)
-	err := c.stmts.QueryRow(ctx, `SELECT participant_id, paper FROM attempts WHERE id = $1`, attemptID).Scan(&participantID, &raw)
+	err := c.stmts.QueryRow(ctx, `
+		SELECT a.participant_id, p.paper FROM attempts a JOIN attempt_papers p ON p.attempt_id = a.id
+		WHERE a.id = $1`, attemptID).Scan(&participantID, &raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

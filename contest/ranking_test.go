@@ -23,9 +23,9 @@ func (e *env) insertFinished(roundID int64, f *finished, attemptNo, questionCoun
 	e.t.Helper()
 	started := f.submitted.Add(-time.Duration(f.durationMS) * time.Millisecond)
 	err := e.db.QueryRow(`
-		INSERT INTO attempts (round_id, participant_id, attempt_no, status, started_at, deadline_at, paper, seed,
-			bank_version, answer_key, question_count, prediction, submitted_at, duration_ms, correct_count, score, finalized_at)
-		VALUES ($1, $2, $3, 'submitted', $4, $5, '[]', 0, 0, '{}', $6, $7, $8, $9, $10, $10 * 5, $8)
+		INSERT INTO attempts (round_id, participant_id, attempt_no, status, started_at, deadline_at, seed,
+			bank_version, question_count, prediction, submitted_at, duration_ms, correct_count, score, finalized_at)
+		VALUES ($1, $2, $3, 'submitted', $4, $5, 0, 0, $6, $7, $8, $9, $10, $10 * 5, $8)
 		RETURNING id`,
 		roundID, f.participant, attemptNo, started, started.Add(time.Hour), questionCount, f.prediction,
 		f.submitted, f.durationMS, f.correct).Scan(&f.id)

@@ -43,10 +43,10 @@ func BenchmarkCloseLargeRound(b *testing.B) {
 			SELECT 'participant', 'b' || g, 'x', 'Thí sinh số ' || g, 'Thí sinh số ' || g, 'thi sinh so ' || g, $2, $2
 			FROM generate_series(1, $1) g`, people, t0)
 		e.db.MustExec(`
-			INSERT INTO attempts (round_id, participant_id, attempt_no, status, started_at, deadline_at, paper, seed,
-				bank_version, answer_key, question_count, prediction, submitted_at, duration_ms, correct_count, score, finalized_at)
+			INSERT INTO attempts (round_id, participant_id, attempt_no, status, started_at, deadline_at, seed,
+				bank_version, question_count, prediction, submitted_at, duration_ms, correct_count, score, finalized_at)
 			SELECT $1, x.pid, x.k, 'submitted', x.s - x.d * interval '1 millisecond',
-				x.s - x.d * interval '1 millisecond' + interval '30 minutes', '[]', 0, 0, '{}', 20, x.p, x.s, x.d, x.c, x.c * 5, x.s
+				x.s - x.d * interval '1 millisecond' + interval '30 minutes', 0, 0, 20, x.p, x.s, x.d, x.c, x.c * 5, x.s
 			FROM (
 				SELECT u.id AS pid, k,
 					least(20, (random() * 22)::int) AS c,

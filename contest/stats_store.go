@@ -92,10 +92,11 @@ func (s store) histogram(ctx context.Context, roundID int64) (best, attempts map
 func (s store) questionStats(ctx context.Context, roundID int64, group float64) ([]QuestionStat, []questions.PaperRef, error) {
 	rows, err := s.db.QueryContext(ctx, `
 		WITH fin AS (
-			SELECT id, paper, answer_key,
-				row_number() OVER (ORDER BY correct_count DESC, id) AS rn,
+			SELECT a.id, p.paper, p.answer_key,
+				row_number() OVER (ORDER BY a.correct_count DESC, a.id) AS rn,
 				count(*) OVER () AS n
-			FROM attempts WHERE round_id = $1 AND status <> 'in_progress'
+			FROM attempts a JOIN attempt_papers p ON p.attempt_id = a.id
+			WHERE a.round_id = $1 AND a.status <> 'in_progress'
 		), g AS (
 			SELECT id, paper, answer_key,
 				CASE WHEN rn <= ceil(n * $2::float8) THEN 1

@@ -143,7 +143,7 @@ func TestStatsAgainstAReference(t *testing.T) {
 // answers leave no row to tell).
 func hadQuestion(e *env, attemptID, q int64) bool {
 	var ok bool
-	if err := e.db.Get(&ok, `SELECT paper @> jsonb_build_array(jsonb_build_object('q', $2::bigint)) FROM attempts WHERE id = $1`,
+	if err := e.db.Get(&ok, `SELECT paper @> jsonb_build_array(jsonb_build_object('q', $2::bigint)) FROM attempt_papers WHERE attempt_id = $1`,
 		attemptID, q); err != nil {
 		e.t.Fatal(err)
 	}

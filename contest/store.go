@@ -310,11 +310,11 @@ func (a attemptRow) reviewAvailable(now time.Time) bool {
 
 const attemptQuery = `
 	SELECT a.id, a.round_id, a.participant_id, a.attempt_no, a.status, a.started_at, a.deadline_at,
-		a.paper, a.question_count, a.prediction, a.submitted_at, a.duration_ms, a.correct_count, a.score,
+		p.paper, a.question_count, a.prediction, a.submitted_at, a.duration_ms, a.correct_count, a.score,
 		(SELECT coalesce(jsonb_object_agg(aa.question_id::text, aa.option_id), '{}')
 		 FROM attempt_answers aa WHERE aa.attempt_id = a.id),
 		r.title, r.practice, coalesce(r.prediction_question, ''), r.closes_at
-	FROM attempts a JOIN rounds r ON r.id = a.round_id
+	FROM attempts a JOIN attempt_papers p ON p.attempt_id = a.id JOIN rounds r ON r.id = a.round_id
 	WHERE a.id = $1`
 
 func scanAttempt(row *sql.Row) (attemptRow, error) {

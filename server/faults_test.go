@@ -549,7 +549,8 @@ func (fe *faultEnv) verify(c *faultClient) {
 			Recount int    `db:"recount"`
 		}
 		err := fe.db.Get(&row, `SELECT a.status, a.score, a.correct_count,
-			(SELECT count(*) FROM attempt_answers aa WHERE aa.attempt_id = a.id AND a.answer_key->>(aa.question_id::text) = aa.option_id) AS recount
+			(SELECT count(*) FROM attempt_answers aa JOIN attempt_papers p ON p.attempt_id = a.id
+			 WHERE aa.attempt_id = a.id AND p.answer_key->>(aa.question_id::text) = aa.option_id) AS recount
 			FROM attempts a WHERE a.id = $1`, id)
 		if err != nil || row.Status != "submitted" || row.Score != s.Attempt.Score || row.Correct != s.Attempt.CorrectCount || row.Recount != row.Correct {
 			lost++
@@ -732,7 +733,8 @@ func (fc *faultCluster) deadlineWhileDown(t *testing.T) {
 	}
 	var expired int
 	fe.db.Get(&expired, `SELECT count(*) FROM attempts a WHERE round_id = $1 AND status = 'expired'
-		AND correct_count = (SELECT count(*) FROM attempt_answers aa WHERE aa.attempt_id = a.id AND a.answer_key->>(aa.question_id::text) = aa.option_id)`, round)
+		AND correct_count = (SELECT count(*) FROM attempt_answers aa JOIN attempt_papers p ON p.attempt_id = a.id
+			WHERE aa.attempt_id = a.id AND p.answer_key->>(aa.question_id::text) = aa.option_id)`, round)
 	if expired != len(fe.attempts) {
 		t.Errorf("%d of %d attempts expired and scored from their saved answers", expired, len(fe.attempts))
 	}

@@ -65,9 +65,9 @@ func seedRound(t testing.TB, pg *sqlx.DB, users int, opens time.Time, practice b
 				$4::timestamptz + ((random() * 5)::int * interval '1 millisecond') AS at
 			FROM p, generate_series(1, 1 + (random() * 2)::int) n
 		)
-		INSERT INTO attempts (round_id, participant_id, attempt_no, status, started_at, deadline_at, paper, seed,
-			bank_version, answer_key, question_count, submitted_at, duration_ms, correct_count, score, finalized_at)
-		SELECT $1, pid, n, 'submitted', at - dur * interval '1 millisecond', at + interval '1 hour', '[]', 0, 0, '{}', 20,
+		INSERT INTO attempts (round_id, participant_id, attempt_no, status, started_at, deadline_at, seed,
+			bank_version, question_count, submitted_at, duration_ms, correct_count, score, finalized_at)
+		SELECT $1, pid, n, 'submitted', at - dur * interval '1 millisecond', at + interval '1 hour', 0, 0, 20,
 			at, dur, correct, correct * 5, at
 		FROM a ORDER BY random()`, round, round, users, opens.Add(time.Hour))
 	if err != nil {

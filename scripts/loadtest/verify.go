@@ -65,8 +65,8 @@ func verifyBatch(ctx context.Context, pg *sqlx.DB, recs []*attemptRecord, v *ver
 	var rows []storedAttempt
 	if err := pg.SelectContext(ctx, &rows, `
 		SELECT a.id, a.participant_id, a.status, a.score, a.correct_count, a.duration_ms, a.submitted_at,
-			a.answer_key, r.points_per_question
-		FROM attempts a JOIN rounds r ON r.id = a.round_id
+			p.answer_key, r.points_per_question
+		FROM attempts a JOIN attempt_papers p ON p.attempt_id = a.id JOIN rounds r ON r.id = a.round_id
 		WHERE a.id = ANY($1)`, pq.Array(ids)); err != nil {
 		return err
 	}

@@ -3,7 +3,10 @@ package db_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
+
+	"github.com/lib/pq"
 
 	"lawcontest/server/db"
 	"lawcontest/server/db/dbtest"
@@ -29,5 +32,29 @@ func TestMigrateIsIdempotentAndRefusesNewerSchema(t *testing.T) {
 	}
 	if _, err := db.Migrate(ctx, d); !errors.As(err, &newer) {
 		t.Fatalf("Migrate on a newer schema: got %v", err)
+	}
+}
+
+// TestGroupFunctionsKeepTheirSettings: the functions that commit groups of
+// starts and submits, and the scoring they share, plan index probes
+// whatever the statistics say and never JIT-compile (migrations 0600 and
+// 0610; docs/DEVELOPING.md). A CREATE OR REPLACE that forgets its SET
+// clauses loses them silently, and the load test then ran at a third of
+// its rate.
+func TestGroupFunctionsKeepTheirSettings(t *testing.T) {
+	t.Parallel()
+	d := dbtest.NewDB(t)
+	want := []string{"enable_seqscan=off", "enable_hashjoin=off", "enable_mergejoin=off",
+		"plan_cache_mode=force_generic_plan", "jit=off"}
+	for _, fn := range []string{"finalize_attempts", "submit_group", "start_group"} {
+		var config pq.StringArray
+		if err := d.Get(&config, `SELECT coalesce(proconfig, '{}') FROM pg_proc WHERE proname = $1`, fn); err != nil {
+			t.Fatalf("%s: %v", fn, err)
+		}
+		for _, w := range want {
+			if !slices.Contains(config, w) {
+				t.Errorf("%s runs without %s: %v", fn, w, config)
+			}
+		}
 	}
 }
