@@ -2,7 +2,6 @@ package ratelimit
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 
@@ -88,46 +87,50 @@ func (c *counter) flush() {
 	}
 }
 
-// send runs the counting script for every request of batch in one
-// pipeline. A Redis that lost its script cache answers NOSCRIPT (nothing
-// was counted): the script is loaded and those requests are sent again.
+// send counts every request of batch in one pipeline, three plain
+// commands each: a fixed window counter.
+//
+//	INCRBY key by          the count
+//	PEXPIRE key window NX  the window starts with the key's first event
+//	PTTL key               what is left of the window
+//
+// This was a Lua script doing the same (EVALSHA): Redis spent about 8 µs
+// on each call, three quarters of it running the script rather than its
+// commands (INFO commandstats in the load test's submit phase), against
+// about 2 µs for the three commands sent plainly. Without a script the
+// three are not atomic, and need not be: PEXPIRE ... NX sets an expiry
+// only on a key that has none, so each count also mends a key left
+// without one (a connection lost between the first two commands), and a
+// key that expires between them is made again by the next count.
+// PEXPIRE's NX needs Redis 7: an older one refuses the command, and the
+// count fails open (logged) rather than count a key that never expires.
 func (c *counter) send(batch []*countReq) {
 	ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
 	defer cancel()
-	todo := batch
-	for attempt := 0; attempt < 2 && len(todo) > 0; attempt++ {
-		cmds := make([]*redis.Cmd, len(todo))
-		pipe := c.rdb.Pipeline()
-		for i, r := range todo {
-			cmds[i] = incrScript.EvalSha(ctx, pipe, []string{r.key}, r.windowMS, r.by)
+	counts := make([]*redis.IntCmd, len(batch))
+	expires := make([]*redis.Cmd, len(batch))
+	ttls := make([]*redis.DurationCmd, len(batch))
+	pipe := c.rdb.Pipeline()
+	for i, r := range batch {
+		counts[i] = pipe.IncrBy(ctx, r.key, r.by)
+		expires[i] = pipe.Do(ctx, "PEXPIRE", r.key, r.windowMS, "NX")
+		ttls[i] = pipe.PTTL(ctx, r.key)
+	}
+	_, _ = pipe.Exec(ctx) // each command carries its own error
+	for i, r := range batch {
+		r.n, r.err = counts[i].Result()
+		if r.err == nil {
+			r.err = expires[i].Err()
 		}
-		_, _ = pipe.Exec(ctx) // each command carries its own error
-		var again []*countReq
-		for i, r := range todo {
-			res, err := cmds[i].Int64Slice()
-			switch {
-			case err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") && attempt == 0:
-				again = append(again, r)
-				continue
-			case err == nil && len(res) != 2:
-				err = errBadReply
-			case err == nil:
-				r.n, r.ttl = res[0], time.Duration(res[1])*time.Millisecond
-			}
-			r.err = err
-			close(r.done)
-		}
-		if len(again) > 0 {
-			if err := incrScript.Load(ctx, c.rdb).Err(); err != nil {
-				for _, r := range again {
-					r.err = err
-					close(r.done)
-				}
-				return
+		if r.err == nil {
+			// PTTL answers -2 for a key that expired since the INCRBY (a
+			// new window starts with the next count): the whole window,
+			// as for a key just made.
+			r.ttl = ttls[i].Val()
+			if r.ttl <= 0 {
+				r.ttl = time.Duration(r.windowMS) * time.Millisecond
 			}
 		}
-		todo = again
+		close(r.done)
 	}
 }
-
-var errBadReply = errors.New("ratelimit: unexpected reply from the counting script")

@@ -58,28 +58,41 @@ func TestBatchedCountsAreExact(t *testing.T) {
 	}
 }
 
-// TestCountsSurviveAScriptFlush: a Redis that lost its script cache (a
-// restart, SCRIPT FLUSH) answers NOSCRIPT to the pipelined EVALSHA; the
-// script is loaded again and the event is counted once.
-func TestCountsSurviveAScriptFlush(t *testing.T) {
+// TestAWindowEndsAndAKeyWithoutExpiryIsMended: the budget comes back when
+// the window ends, and a counter left without an expiry (the connection
+// lost between its INCRBY and its PEXPIRE) gets one at its next count
+// instead of refusing its caller for ever.
+func TestAWindowEndsAndAKeyWithoutExpiryIsMended(t *testing.T) {
 	t.Parallel()
 	l, rdb, prefix := newTestLimiter(t)
-	rule := Rule{Name: "flush", Limit: 2, Window: time.Minute}
+	rule := Rule{Name: "window", Limit: 1, Window: 300 * time.Millisecond}
 	ctx := context.Background()
 	if ok, _ := l.Allow(ctx, rule, "k"); !ok {
 		t.Fatal("first event refused")
 	}
-	if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+	ok, wait := l.Allow(ctx, rule, "k")
+	if ok || wait <= 0 || wait > rule.Window {
+		t.Fatalf("second event in the window: allowed %v, wait %v", ok, wait)
+	}
+	time.Sleep(wait + 50*time.Millisecond)
+	if ok, _ := l.Allow(ctx, rule, "k"); !ok {
+		t.Fatal("refused after the window ended")
+	}
+
+	stuck := prefix + "rl:window:stuck"
+	if err := rdb.Set(ctx, stuck, 5, 0).Err(); err != nil { // over the limit, no expiry
 		t.Fatal(err)
 	}
-	if ok, _ := l.Allow(ctx, rule, "k"); !ok {
-		t.Fatal("second event refused after the flush")
+	ok, wait = l.Allow(ctx, rule, "stuck")
+	if ok || wait <= 0 || wait > rule.Window {
+		t.Fatalf("over the limit: allowed %v, wait %v", ok, wait)
 	}
-	if ok, _ := l.Allow(ctx, rule, "k"); ok {
-		t.Fatal("third event allowed: the flush lost or doubled a count")
+	if ttl := rdb.PTTL(ctx, stuck).Val(); ttl <= 0 || ttl > rule.Window {
+		t.Fatalf("the counter's expiry after a count: %v", ttl)
 	}
-	if n, _ := rdb.Get(ctx, prefix+"rl:flush:k").Int64(); n != 3 {
-		t.Fatalf("Redis counted %d events, want 3", n)
+	time.Sleep(wait + 50*time.Millisecond)
+	if ok, _ := l.Allow(ctx, rule, "stuck"); !ok {
+		t.Fatal("refused after the mended window ended")
 	}
 }
 

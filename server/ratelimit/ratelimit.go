@@ -55,16 +55,6 @@ func New(rdb redis.UniversalClient, prefix string, log *slog.Logger) *Limiter {
 	return &Limiter{rdb: rdb, prefix: prefix, log: log, counter: &counter{rdb: rdb}, leases: map[string]*lease{}}
 }
 
-// A fixed window counter: INCRBY, and set the expiry when the key is new.
-// Returns the count and the milliseconds left in the window.
-var incrScript = redis.NewScript(`
-local n = redis.call('INCRBY', KEYS[1], ARGV[2])
-if n == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
-return {n, ttl}
-`)
-
 // Allow counts one event for key under rule. It returns false and how long
 // to wait once the budget is spent.
 func (l *Limiter) Allow(ctx context.Context, rule Rule, key string) (bool, time.Duration) {
