@@ -86,6 +86,7 @@ func TestCachedPaperCheck(t *testing.T) {
 	p := newCachedPaper(7, []questions.PaperRef{
 		{QuestionID: 11, OptionOrder: []string{"aaaa", "bb", "c"}},
 		{QuestionID: 12, OptionOrder: []string{"dd"}},
+		{QuestionID: 13, OptionOrder: []string{"e", "f"}},
 	})
 	for _, c := range []struct {
 		q        int64
@@ -94,7 +95,8 @@ func TestCachedPaperCheck(t *testing.T) {
 	}{
 		{11, "aaaa", true, true}, {11, "c", true, true}, {12, "dd", true, true},
 		{11, "dd", true, false}, {11, "aa", true, false}, {11, "", true, false}, {11, "bb\x00c", true, false},
-		{13, "aaaa", false, false},
+		{13, "f", true, true}, {13, "dd", true, false}, {12, "c", true, false}, {12, "e", true, false},
+		{14, "aaaa", false, false},
 	} {
 		if q, o := p.check(c.q, c.o); q != c.qOK || o != c.oOK {
 			t.Errorf("check(%d, %q) = %v, %v; want %v, %v", c.q, c.o, q, o, c.qOK, c.oOK)
