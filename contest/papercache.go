@@ -33,8 +33,8 @@ type paperCache struct {
 // pointers, not a string per question: the garbage collector marks a
 // paper's blocks without reading them. With 40,000 attempts in progress
 // the collector took about a tenth of the server's CPU in the load test's
-// submit phase; this layout took the heap from 1.98 to 1.61 million
-// objects (small strings often shared a block already).
+// submit phase; this layout took the cache from 924,000 to 209,000
+// objects in use, and from 68.5 to 53.5 MB.
 type cachedPaper struct {
 	participantID int64
 	questions     []int64
