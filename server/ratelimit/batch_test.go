@@ -1,9 +1,12 @@
 package ratelimit
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -118,5 +121,43 @@ func TestAGoneRequestDoesNotWait(t *testing.T) {
 	}
 	if d := time.Since(start); d > time.Second {
 		t.Fatalf("it waited %v", d)
+	}
+}
+
+// TestARefusedExpiryFailsOpen: a Redis that refuses PEXPIRE ... NX (one
+// older than 7) must not leave the limiter counting a key that never
+// expires: the count fails open, with a warning, as without Redis.
+func TestARefusedExpiryFailsOpen(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := dbtest.NewRedis(t)
+	rdb.AddHook(refusePExpire{})
+	var logged bytes.Buffer
+	l := New(rdb, prefix, slog.New(slog.NewTextHandler(&logged, nil)))
+	rule := Rule{Name: "old-redis", Limit: 1, Window: time.Minute}
+	for i := 0; i < 3; i++ {
+		if ok, _ := l.Allow(context.Background(), rule, "k"); !ok {
+			t.Fatalf("event %d refused: the count should have failed open", i+1)
+		}
+	}
+	if !strings.Contains(logged.String(), "rate limiter unavailable") {
+		t.Fatalf("no warning logged: %q", logged.String())
+	}
+}
+
+// refusePExpire answers every PEXPIRE of a pipeline with the error an old
+// Redis gives for an unknown option.
+type refusePExpire struct{}
+
+func (refusePExpire) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (refusePExpire) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (refusePExpire) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		err := next(ctx, cmds)
+		for _, c := range cmds {
+			if c.Name() == "pexpire" {
+				c.SetErr(errors.New("ERR Unsupported option NX"))
+			}
+		}
+		return err
 	}
 }
