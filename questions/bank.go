@@ -33,10 +33,9 @@ type Bank struct {
 	checkedAt atomic.Int64 // UnixNano of the last revision check; 0 forces one
 	refreshMu sync.Mutex
 
-	// Versions this process has recorded as drawn, so that after warm-up a
-	// draw writes nothing.
-	usedMu sync.RWMutex
-	used   map[int64]struct{}
+	// Records drawn versions (usage.go); after warm-up a draw writes
+	// nothing.
+	usage *usageRecorder
 
 	// Versions never change once written, so they are cached without
 	// invalidation for Rebuild.
@@ -70,13 +69,16 @@ func (b *Bank) categoryKey(raw string) (string, string) {
 // NewBank returns a bank over db; clk stamps changes and paces revision
 // checks.
 func NewBank(db *sqlx.DB, clk clock.Clock) *Bank {
-	return &Bank{
+	b := &Bank{
 		db:       db,
 		clk:      clk,
 		st:       store{db: db},
-		used:     map[int64]struct{}{},
 		versions: map[int64]*version{},
 	}
+	b.usage = newUsageRecorder(func(ctx context.Context, ids []int64) error {
+		return b.st.recordUsage(ctx, ids, b.clk.Now())
+	})
+	return b
 }
 
 // version is one immutable question version as drawing needs it.

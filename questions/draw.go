@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/bits"
 	"math/rand/v2"
-	"slices"
 
 	"lawcontest/apperr"
 	"lawcontest/vntext"
@@ -195,30 +194,14 @@ func (b *Bank) Draw(ctx context.Context, bp Blueprint, seed int64) (Paper, error
 	}
 }
 
-// recordDrawn writes the versions of p that this process has not recorded
-// yet; after warm-up it writes nothing.
+// recordDrawn records the versions of p as drawn, together with those of
+// concurrent draws (usage.go).
 func (b *Bank) recordDrawn(ctx context.Context, p Paper) error {
-	var fresh []int64
-	b.usedMu.RLock()
-	for _, q := range p.Questions {
-		if _, ok := b.used[q.VersionID]; !ok {
-			fresh = append(fresh, q.VersionID)
-		}
+	ids := make([]int64, len(p.Questions))
+	for i, q := range p.Questions {
+		ids[i] = q.VersionID
 	}
-	b.usedMu.RUnlock()
-	if len(fresh) == 0 {
-		return nil
-	}
-	slices.Sort(fresh)
-	if err := b.st.recordUsage(ctx, fresh, b.clk.Now()); err != nil {
-		return err
-	}
-	b.usedMu.Lock()
-	for _, id := range fresh {
-		b.used[id] = struct{}{}
-	}
-	b.usedMu.Unlock()
-	return nil
+	return b.usage.record(ctx, ids)
 }
 
 // pcgStream is mixed into the second PCG seed word: any fixed constant

@@ -379,8 +379,8 @@ func (s *store) versions(ctx context.Context, ids []int64) ([]*version, error) {
 }
 
 // recordUsage marks versions as drawn. ON CONFLICT DO NOTHING: another
-// draw may have recorded them first. Rows go in id order, so that two
-// draws recording overlapping sets wait for each other instead of
+// instance may have recorded them first. Rows go in id order, so that two
+// instances recording overlapping sets wait for each other instead of
 // deadlocking.
 func (s *store) recordUsage(ctx context.Context, ids []int64, at time.Time) error {
 	_, err := s.db.ExecContext(ctx, `
