@@ -95,7 +95,12 @@ type App struct {
 // Open connects to Postgres and Redis as cfg says and applies pending
 // migrations. The caller closes both.
 func Open(ctx context.Context, cfg Config, log *slog.Logger) (Deps, error) {
-	pg, err := db.OpenPostgres(ctx, cfg.DatabaseURL, db.PoolConfig{MaxOpen: cfg.DBMaxConns, MaxIdle: cfg.DBMaxConns, MaxLifetime: 30 * time.Minute})
+	// Connections are kept until they break, warmed once (db.WarmPool). A
+	// lifetime would close them all at the same moment, since they were
+	// opened together, and the next burst would wait while twenty new
+	// backends plan the group functions. A Postgres that fails over
+	// closes its connections, and the pool opens new ones.
+	pg, err := db.OpenPostgres(ctx, cfg.DatabaseURL, db.PoolConfig{MaxOpen: cfg.DBMaxConns, MaxIdle: cfg.DBMaxConns})
 	if err != nil {
 		return Deps{}, fmt.Errorf("postgres (%s): %w", redactURL(cfg.DatabaseURL), err)
 	}
@@ -104,6 +109,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (Deps, error) {
 		return Deps{}, fmt.Errorf("migrations: %w", err)
 	} else if n > 0 {
 		log.Info("applied migrations", "count", n)
+	}
+	if err := db.WarmPool(ctx, pg, cfg.DBMaxConns); err != nil {
+		log.Warn("postgres connections not warmed up", "err", err)
 	}
 	rdb, err := db.OpenRedis(cfg.RedisURL, cfg.RedisSentinelMaster)
 	if err != nil {

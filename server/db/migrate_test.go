@@ -58,3 +58,39 @@ func TestGroupFunctionsKeepTheirSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestWarmPoolRunsTheGroupFunctions: the warm-up calls the group functions
+// as the schema defines them (a changed signature fails here), on every
+// connection, and writes nothing.
+func TestWarmPoolRunsTheGroupFunctions(t *testing.T) {
+	t.Parallel()
+	d := dbtest.NewDB(t)
+	d.SetMaxOpenConns(3)
+	d.SetMaxIdleConns(3)
+	ctx := context.Background()
+	if err := db.WarmPool(ctx, d, 3); err != nil {
+		t.Fatal(err)
+	}
+	if n := d.Stats().Idle; n != 3 {
+		t.Fatalf("%d idle connections after warming 3", n)
+	}
+	// The check runs on one of the three; the two others show the
+	// warm-up as their last query.
+	var warmed int
+	if err := d.Get(&warmed, `SELECT count(*) FROM pg_stat_activity
+		WHERE datname = current_database() AND pid <> pg_backend_pid()
+		AND query LIKE '%start_group(%submit_group(%finalize_attempts(%'`); err != nil {
+		t.Fatal(err)
+	}
+	if warmed != 2 {
+		t.Fatalf("%d other connections ran the warm-up, want 2", warmed)
+	}
+	var rows int
+	if err := d.Get(&rows, `SELECT (SELECT count(*) FROM attempts) + (SELECT count(*) FROM attempt_papers)
+		+ (SELECT count(*) FROM round_participants) + (SELECT count(*) FROM attempt_answers)`); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 0 {
+		t.Fatalf("the warm-up wrote %d rows", rows)
+	}
+}
