@@ -110,9 +110,6 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (Deps, error) {
 	} else if n > 0 {
 		log.Info("applied migrations", "count", n)
 	}
-	if err := db.WarmPool(ctx, pg, cfg.DBMaxConns); err != nil {
-		log.Warn("postgres connections not warmed up", "err", err)
-	}
 	rdb, err := db.OpenRedis(cfg.RedisURL, cfg.RedisSentinelMaster)
 	if err != nil {
 		pg.Close()
@@ -124,6 +121,15 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (Deps, error) {
 		log.Warn("redis does not answer at start", "err", err)
 	}
 	return Deps{DB: pg, Redis: rdb, KeyPrefix: "lc:", Clock: clock.Real{}, Log: log}, nil
+}
+
+// WarmUp opens the whole Postgres pool and warms every connection
+// (db.WarmPool) before the server takes requests. A failure is logged: it
+// only leaves the pool colder.
+func WarmUp(ctx context.Context, cfg Config, d Deps) {
+	if err := db.WarmPool(ctx, d.DB, cfg.DBMaxConns); err != nil {
+		d.Log.Warn("postgres connections not warmed up", "err", err)
+	}
 }
 
 // New builds the App: every store, service and the route table.

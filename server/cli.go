@@ -169,6 +169,7 @@ func (c *cli) serve(args []string) error {
 	if err != nil {
 		return err
 	}
+	WarmUp(ctx, cfg, d)
 	app.Start()
 	defer app.Close()
 	if err := app.Serve(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {

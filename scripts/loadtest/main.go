@@ -237,6 +237,7 @@ func startInProcess(ctx context.Context, o Options) (string, int, func(), error)
 	if err != nil {
 		return "", 0, nil, err
 	}
+	server.WarmUp(ctx, cfg, d) // as serve does
 	app.Start()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

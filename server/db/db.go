@@ -132,8 +132,8 @@ func OpenRedis(rawURL, sentinelMaster string) (redis.UniversalClient, error) {
 // the first starts waited 300 ms behind them. Best effort: the caller
 // logs an error, which only leaves the pool colder.
 //
-// The pool keeps its connections (no lifetime, see server.Open), so this
-// is paid once per connection.
+// The server's pool keeps its connections (no lifetime, see server.Open),
+// so this is paid once per connection, before serving (server.WarmUp).
 func WarmPool(ctx context.Context, db *sqlx.DB, n int) error {
 	conns := make([]*sql.Conn, 0, n)
 	defer func() {
