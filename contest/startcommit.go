@@ -20,17 +20,22 @@ import (
 // call of the SQL function start_group (one round trip, committed with
 // it), each with its own outcome.
 //
-// Two such groups at most run at once (as for autosaves and
-// submits). More does not add throughput: every start share-locks the
-// round's row, and the load test's mixed load on two cores ran at 200
-// attempts/s with four start committers, 260/s with two and 294/s with
-// one, while the opening burst's p99 was best with two (418 ms, against
-// 524 with one and 655 with four, on a machine the burst saturates).
-// Fewer, larger groups cost Postgres less per start.
+// One such group runs at a time. Every start share-locks the round's
+// row, and fewer, larger groups cost Postgres less per start: with two
+// committers the opening burst's start groups took Postgres twice the
+// time (10.0 against 5.6 s for 6,000 starts). On the eighth pass's
+// machine, once the pool was warmed (server/db.WarmPool) and draws shared
+// their usage writes, one committer gave the 6,000-start burst at 1,000
+// a second a p99 of 104 to 147 ms (median 111) against 88 to 168 ms
+// (median 147) with two, the 20,000 at 2,000 a second 295 against
+// 442 ms, and the mixed load 287 to 291 attempts/s against 277 to 288.
+// (The fourth pass had found two better for the burst, 418 against
+// 524 ms, when cold backends and one usage insert per draw stalled
+// whichever group waited on them.)
 
 const (
 	startGroupMax   = 128
-	startCommitters = 2
+	startCommitters = 1
 )
 
 // startItem is one start waiting for its group's commit: the paper is
