@@ -18,14 +18,17 @@ import (
 // phase ran at a tenth of the raw INSERT rate). Submits that arrive while
 // earlier ones commit go together in one call of the SQL function
 // submit_group, each with its own outcome, each answered only after the
-// commit. Two groups are committed at once: the submit-only phase of the
-// load test ran at 3,600/s with four (groups of 27, Postgres's CPU per
-// submit 140 µs) and 4,100 to 5,400/s with two (groups of 57, 90 µs);
-// with eight, at 2,800/s.
+// commit. One group is committed at a time: the submit-only phase of the
+// load test ran at 3,600/s with four committers (groups of 27, Postgres's
+// CPU per submit 140 µs), 4,100 to 5,400/s with two (groups of 57, 90 µs)
+// and 2,800/s with eight. On the eighth pass's machine one against two
+// gave 7,112 and 7,729 against 6,553 and 7,327 submits/s alone (machine
+// CPU per submit 226 and 236 against 244 and 289 µs), and 305 and 307
+// against 274 and 290 attempts/s in the mixed load.
 
 const (
 	submitGroupMax   = 128
-	submitCommitters = 2
+	submitCommitters = 1
 )
 
 // submitItem is one submit waiting for its group's commit.
