@@ -183,8 +183,10 @@ func (b *Bank) Draw(ctx context.Context, bp Blueprint, seed int64) (Paper, error
 		}
 		err = b.recordDrawn(ctx, p)
 		// A question deleted by another instance since our last revision
-		// check: reload and draw again from the current bank.
-		if pqCode(err) == foreignKeyViolation && try == 0 {
+		// check: reload and draw again from the current bank. Twice: the
+		// deleted version may have been another draw's, written in the
+		// same statement as this one's retry (usage.go).
+		if pqCode(err) == foreignKeyViolation && try < 2 {
 			continue
 		}
 		if err != nil {
