@@ -16,11 +16,11 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// PoolConfig bounds the Postgres connection pool.
+// PoolConfig bounds the Postgres connection pool. Connections have no
+// lifetime: see server.Open.
 type PoolConfig struct {
-	MaxOpen     int
-	MaxIdle     int
-	MaxLifetime time.Duration
+	MaxOpen int
+	MaxIdle int
 }
 
 // OpenPostgres connects to the database named in rawURL and checks that it
@@ -51,9 +51,6 @@ func connect(ctx context.Context, rawURL string, pool PoolConfig) (*sqlx.DB, err
 	}
 	if pool.MaxIdle > 0 {
 		db.SetMaxIdleConns(pool.MaxIdle)
-	}
-	if pool.MaxLifetime > 0 {
-		db.SetConnMaxLifetime(pool.MaxLifetime)
 	}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"lawcontest/server/db"
@@ -92,5 +93,16 @@ func TestWarmPoolRunsTheGroupFunctions(t *testing.T) {
 	}
 	if rows != 0 {
 		t.Fatalf("the warm-up wrote %d rows", rows)
+	}
+
+	// A Postgres that does not answer: an error for the caller to log,
+	// not a hang or a panic.
+	down, err := sqlx.Open("postgres", "postgres://postgres@127.0.0.1:1/none?sslmode=disable&connect_timeout=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer down.Close()
+	if err := db.WarmPool(ctx, down, 2); err == nil {
+		t.Fatal("warming a pool whose Postgres is down reported no error")
 	}
 }
