@@ -61,6 +61,14 @@ type groupCommit[T groupItem] struct {
 	commit     func(ctx context.Context, items []T) error
 	maxGroup   int
 	maxRunning int
+	// afterCommit, when set, runs after a group's successful commit and
+	// before its callers return, but outside the maxRunning slots: the next
+	// group's commit starts while it runs. Submits put their attempts on
+	// the live board here, so that Postgres does not sit idle while Redis
+	// records a group (with one submit committer, that Redis call was a
+	// third of each group's turn). It must not depend on the order of
+	// groups: two groups' afterCommit can run at once.
+	afterCommit func(ctx context.Context, items []T)
 
 	mu      sync.Mutex
 	queue   []*saveGroup[T]
@@ -161,7 +169,6 @@ func (g *groupCommit[T]) run(ctx context.Context, grp *saveGroup[T]) {
 	if grp.err != nil {
 		g.stats.failed.Add(1)
 	}
-	close(grp.done)
 	g.mu.Lock()
 	g.running--
 	next := g.takeLocked()
@@ -169,6 +176,10 @@ func (g *groupCommit[T]) run(ctx context.Context, grp *saveGroup[T]) {
 	if next != nil {
 		go g.run(ctx, next)
 	}
+	if grp.err == nil && g.afterCommit != nil {
+		g.afterCommit(ctx, grp.items)
+	}
+	close(grp.done)
 }
 
 func compareInt64(a, b int64) int {

@@ -226,3 +226,69 @@ func TestGroupCommitForming(t *testing.T) {
 		t.Fatalf("counters after a failure %+v", st)
 	}
 }
+
+// TestAfterCommitRunsOutsideTheSlot checks that a group's afterCommit
+// runs once its commit is done, while the next group commits (one
+// committer here), that its callers are answered only after it, and that
+// a failed group skips it.
+func TestAfterCommitRunsOutsideTheSlot(t *testing.T) {
+	t.Parallel()
+	committed := make(chan int64, 4)
+	inAfter := make(chan int64, 4)
+	releaseAfter := make(chan struct{})
+	g := newGroupCommit(1, 1, func(ctx context.Context, items []*answerSave) error {
+		if items[0].attemptID == 3 {
+			return fmt.Errorf("down")
+		}
+		committed <- items[0].attemptID
+		return nil
+	})
+	g.afterCommit = func(ctx context.Context, items []*answerSave) {
+		inAfter <- items[0].attemptID
+		if items[0].attemptID == 1 {
+			<-releaseAfter
+		}
+	}
+	ctx := context.Background()
+	firstDone := make(chan error, 1)
+	go func() { firstDone <- g.save(ctx, &answerSave{attemptID: 1, questionID: 1}) }()
+	if id := <-inAfter; id != 1 {
+		t.Fatalf("afterCommit of attempt %d first, want 1", id)
+	}
+	// The first group's afterCommit holds; the second group commits and
+	// is answered meanwhile.
+	secondDone := make(chan error, 1)
+	go func() { secondDone <- g.save(ctx, &answerSave{attemptID: 2, questionID: 1}) }()
+	select {
+	case err := <-secondDone:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		close(releaseAfter)
+		t.Fatal("the second group waited for the first group's afterCommit")
+	}
+	if got := []int64{<-committed, <-committed}; got[0] != 1 || got[1] != 2 {
+		t.Fatalf("committed %v, want [1 2]", got)
+	}
+	if id := <-inAfter; id != 2 {
+		t.Fatalf("afterCommit of attempt %d, want 2", id)
+	}
+	select {
+	case err := <-firstDone:
+		t.Fatalf("the first caller returned (%v) before its afterCommit ended", err)
+	case <-time.After(20 * time.Millisecond):
+	}
+	close(releaseAfter)
+	if err := <-firstDone; err != nil {
+		t.Fatal(err)
+	}
+	if err := g.save(ctx, &answerSave{attemptID: 3, questionID: 1}); err == nil {
+		t.Fatal("a failed group's item saw no error")
+	}
+	select {
+	case id := <-inAfter:
+		t.Fatalf("afterCommit ran for the failed group of attempt %d", id)
+	default:
+	}
+}

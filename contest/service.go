@@ -113,7 +113,8 @@ func New(db *sqlx.DB, bank Bank, board Board, clk clock.Clock, opt Options) *Ser
 		saves:  newGroupCommit(opt.AutosaveGroup, opt.AutosaveCommitters, st.saveAnswerGroup),
 		starts: newGroupCommit(startGroupMax, startCommitters, st.startGroup),
 		papers: &paperCache{stmts: st.stmts}}
-	s.submits = newGroupCommit(submitGroupMax, submitCommitters, s.commitSubmits)
+	s.submits = newGroupCommit(submitGroupMax, submitCommitters, st.submitGroup)
+	s.submits.afterCommit = s.recordSubmits
 	return s
 }
 
