@@ -55,6 +55,9 @@ func (s *Service) Start(ctx context.Context, roundID, participantID int64) (Atte
 	deadline = deadline.Truncate(time.Millisecond)
 
 	it := &startItem{round: r, participantID: participantID, paper: paper, now: now, deadline: deadline}
+	if err := it.encode(); err != nil {
+		return AttemptView{}, false, err
+	}
 	if err := s.starts.save(ctx, it); err != nil {
 		return AttemptView{}, false, err
 	}

@@ -45,6 +45,10 @@ type startItem struct {
 	participantID int64
 	paper         questions.Paper
 	now, deadline time.Time
+	// paperJSON and keyJSON are the paper's refs and answer key as the
+	// group function takes them, encoded by the caller (encode) so that
+	// the one start committer spends its turn on Postgres, not on JSON.
+	paperJSON, keyJSON string
 
 	// outcome
 	closed    bool  // the round closed before the start
@@ -55,6 +59,20 @@ type startItem struct {
 }
 
 func (it *startItem) groupKey() saveKey { return saveKey{it.round.ID, it.participantID} }
+
+// encode fills paperJSON and keyJSON from the paper.
+func (it *startItem) encode() error {
+	paper, err := json.Marshal(it.paper.Refs())
+	if err != nil {
+		return err
+	}
+	key, err := json.Marshal(answerKey(it.paper))
+	if err != nil {
+		return err
+	}
+	it.paperJSON, it.keyJSON = string(paper), string(key)
+	return nil
+}
 
 // startGroup commits a group of starts in one call of the SQL function
 // start_group (migration 0600), in autocommit: one round trip where a
@@ -70,21 +88,13 @@ func (s store) startGroup(ctx context.Context, items []*startItem) error {
 		byKey                           = make(map[saveKey]*startItem, n)
 	)
 	for i, it := range items {
-		paper, err := json.Marshal(it.paper.Refs())
-		if err != nil {
-			return err
-		}
-		key, err := json.Marshal(answerKey(it.paper))
-		if err != nil {
-			return err
-		}
 		rounds[i], people[i], seeds[i], versions[i] = it.round.ID, it.participantID, it.paper.Seed, it.paper.BankVersion
 		if !it.round.Practice {
 			limits[i] = int32(it.round.MaxAttempts)
 		}
 		counts[i] = int32(len(it.paper.Questions))
 		ats[i], deadlines[i] = it.now.Format(time.RFC3339Nano), it.deadline.Format(time.RFC3339Nano)
-		papers[i], keys[i] = string(paper), string(key)
+		papers[i], keys[i] = it.paperJSON, it.keyJSON
 		byKey[it.groupKey()] = it
 		it.closed, it.resumeID, it.limited, it.created, it.finalized = false, 0, false, attemptRow{}, nil
 	}

@@ -29,7 +29,11 @@ func TestStartGroupOutcomesPerItem(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return &startItem{round: round, participantID: p, paper: paper, now: now, deadline: now.Add(10 * time.Minute)}
+		it := &startItem{round: round, participantID: p, paper: paper, now: now, deadline: now.Add(10 * time.Minute)}
+		if err := it.encode(); err != nil {
+			t.Fatal(err)
+		}
+		return it
 	}
 	curItem := item(r, resuming)
 	curItem.now = cur.StartedAt.Add(time.Minute) // still within cur's time
