@@ -2,13 +2,16 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"lawcontest/account"
 	"lawcontest/server/db/dbtest"
 )
 
@@ -149,4 +152,64 @@ func TestSessionCacheOffWithoutRedis(t *testing.T) {
 	}
 	e.expect(e.do("DELETE", "/api/v1/sessions", nil, request{token: tok}), http.StatusNoContent)
 	e.expect(e.do("GET", "/api/v1/me", nil, request{token: tok}), http.StatusUnauthorized)
+}
+
+// A cached session comes back as it went in, with every optional field
+// either set or NULL, and each lookup gets its own copy.
+func TestSessionCachePacksEveryField(t *testing.T) {
+	t.Parallel()
+	str := func(s string) *string { return &s }
+	unit := int64(42)
+	birth := time.Date(2008, 3, 9, 0, 0, 0, 0, time.FixedZone("", 0))
+	disabled := time.Date(2026, 11, 2, 8, 30, 0, 5, time.FixedZone("ICT", 7*3600))
+	full := account.User{ID: 7, Role: account.RoleParticipant, Phone: str("0912345678"), Username: str("hs.lan"),
+		FullName: "Nguyễn Thị Lan", DisplayName: "Lan", BirthDate: &birth, CitizenID: str("001208001234"),
+		Email: str("lan@example.vn"), UnitID: &unit, Category: str("student"), DisabledAt: &disabled,
+		CreatedAt: time.Date(2026, 10, 1, 9, 0, 0, 123, time.UTC)}
+	bare := account.User{ID: 8, Role: account.RoleParticipant, FullName: "", DisplayName: "Ẩn danh",
+		Phone: str(""), CreatedAt: time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)}
+
+	now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	for _, u := range []account.User{full, bare} {
+		hash := account.HashToken("token of " + u.DisplayName)
+		in := &account.Session{User: &u, TokenHash: hash, ExpiresAt: now.Add(time.Hour)}
+		c := newSessionCache(nil, "t:")
+		c.enabled = true
+		c.put(in, c.gen, now)
+		got, _ := c.get(hash, now)
+		if got == nil {
+			t.Fatalf("user %d: not cached", u.ID)
+		}
+		if describeSession(got) != describeSession(in) {
+			t.Errorf("user %d comes back as\n%s\nwant\n%s", u.ID, describeSession(got), describeSession(in))
+		}
+		got.User.DisplayName, *got.User.Phone, got.TokenHash[0] = "changed", "changed", got.TokenHash[0]+1
+		if again, _ := c.get(hash, now); describeSession(again) != describeSession(in) {
+			t.Errorf("user %d: a change to one lookup's copy reached the cache", u.ID)
+		}
+	}
+}
+
+func describeSession(s *account.Session) string {
+	u := s.User
+	str := func(p *string) string {
+		if p == nil {
+			return "NULL"
+		}
+		return strconv.Quote(*p)
+	}
+	tm := func(p *time.Time) string {
+		if p == nil {
+			return "NULL"
+		}
+		return p.UTC().Format(time.RFC3339Nano) + " (date " + p.Format("2006-01-02") + ")"
+	}
+	unit := "NULL"
+	if u.UnitID != nil {
+		unit = strconv.FormatInt(*u.UnitID, 10)
+	}
+	return fmt.Sprintf("id %d role %q name %q display %q phone %s username %s citizen %s email %s category %s unit %s\n"+
+		"birth %s disabled %s created %s expires %s hash %x", u.ID, u.Role, u.FullName, u.DisplayName,
+		str(u.Phone), str(u.Username), str(u.CitizenID), str(u.Email), str(u.Category), unit,
+		tm(u.BirthDate), tm(u.DisabledAt), tm(&u.CreatedAt), tm(&s.ExpiresAt), s.TokenHash)
 }
