@@ -31,6 +31,9 @@ type countReq struct {
 	key      string
 	windowMS int64
 	by       int64
+	// ttlAbove is the count above which the caller needs the window's
+	// remaining time (for Retry-After, or a lease's end); 0: always.
+	ttlAbove int64
 
 	n    int64
 	ttl  time.Duration
@@ -48,9 +51,10 @@ type counter struct {
 }
 
 // incr counts by events on key, whose window is windowMS long, and returns
-// the key's count and what is left of its window.
-func (c *counter) incr(ctx context.Context, key string, windowMS, by int64) (int64, time.Duration, error) {
-	r := &countReq{key: key, windowMS: windowMS, by: by, done: make(chan struct{})}
+// the key's count and what is left of its window: asked of Redis only when
+// the count is above ttlAbove (or ttlAbove is 0), else the whole window.
+func (c *counter) incr(ctx context.Context, key string, windowMS, by, ttlAbove int64) (int64, time.Duration, error) {
+	r := &countReq{key: key, windowMS: windowMS, by: by, ttlAbove: ttlAbove, done: make(chan struct{})}
 	c.mu.Lock()
 	c.queue = append(c.queue, r)
 	start := !c.flushing
@@ -114,19 +118,39 @@ func (c *counter) send(batch []*countReq) {
 	for i, r := range batch {
 		counts[i] = pipe.IncrBy(ctx, r.key, r.by)
 		expires[i] = pipe.Do(ctx, "PEXPIRE", r.key, r.windowMS, "NX")
-		ttls[i] = pipe.PTTL(ctx, r.key)
+		if r.ttlAbove == 0 {
+			ttls[i] = pipe.PTTL(ctx, r.key)
+		}
 	}
 	_, _ = pipe.Exec(ctx) // each command carries its own error
+	// A count that is refused needs the window's remaining time, asked for
+	// in a second round trip: refusals are rare, and asking for every count
+	// was a third of the commands a start or a submit sent to Redis. A
+	// count whose expiry was just set (PEXPIRE NX said 1) has the whole
+	// window left.
+	var late redis.Pipeliner
+	for i, r := range batch {
+		if ttls[i] == nil && counts[i].Err() == nil && counts[i].Val() > r.ttlAbove {
+			if set, _ := expires[i].Int64(); set != 1 {
+				if late == nil {
+					late = c.rdb.Pipeline()
+				}
+				ttls[i] = late.PTTL(ctx, r.key)
+			}
+		}
+	}
+	if late != nil {
+		_, _ = late.Exec(ctx)
+	}
 	for i, r := range batch {
 		r.n, r.err = counts[i].Result()
 		if r.err == nil {
 			r.err = expires[i].Err()
 		}
 		if r.err == nil {
-			// PTTL answers -2 for a key that expired since the INCRBY (a
-			// new window starts with the next count): the whole window,
-			// as for a key just made.
-			r.ttl = ttls[i].Val()
+			if ttls[i] != nil {
+				r.ttl = ttls[i].Val()
+			}
 			if r.ttl <= 0 {
 				r.ttl = time.Duration(r.windowMS) * time.Millisecond
 			}

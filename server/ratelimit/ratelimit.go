@@ -61,7 +61,7 @@ func (l *Limiter) Allow(ctx context.Context, rule Rule, key string) (bool, time.
 	if rule.Lease > 1 {
 		return l.allowLeased(ctx, rule, key)
 	}
-	n, ttl, err := l.incr(ctx, rule, key, 1)
+	n, ttl, err := l.incr(ctx, rule, key, 1, rule.Limit)
 	if err != nil {
 		l.log.Warn("rate limiter unavailable, allowing request", "rule", rule.Name, "err", err)
 		return true, 0
@@ -109,7 +109,7 @@ func (l *Limiter) allowLeased(ctx context.Context, rule Rule, key string) (bool,
 		l.mu.Unlock()
 
 		want := min(rule.Lease, rule.Limit)
-		n, ttl, err := l.incr(ctx, rule, key, want)
+		n, ttl, err := l.incr(ctx, rule, key, want, 0)
 
 		l.mu.Lock()
 		ls.fetching = nil
@@ -180,8 +180,8 @@ func (l *Limiter) Reset(ctx context.Context, rule Rule, key string) {
 	}
 }
 
-func (l *Limiter) incr(ctx context.Context, rule Rule, key string, by int64) (int64, time.Duration, error) {
-	return l.counter.incr(ctx, l.key(rule, key), rule.Window.Milliseconds(), by)
+func (l *Limiter) incr(ctx context.Context, rule Rule, key string, by, ttlAbove int64) (int64, time.Duration, error) {
+	return l.counter.incr(ctx, l.key(rule, key), rule.Window.Milliseconds(), by, ttlAbove)
 }
 
 func (l *Limiter) key(rule Rule, key string) string {

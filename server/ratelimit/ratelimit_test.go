@@ -108,3 +108,51 @@ func TestLeasesKeepTheBudgetAcrossLimiters(t *testing.T) {
 		t.Fatal("reset did not clear the count")
 	}
 }
+
+// A refusal says how long the window has left, for Retry-After: not the
+// whole window, and a granted count does not need to ask (batch.go).
+func TestARefusalWaitsForTheRestOfTheWindow(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := dbtest.NewRedis(t)
+	l := New(rdb, prefix, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx := context.Background()
+	for _, rule := range []Rule{
+		{Name: "plain", Limit: 2, Window: time.Hour},
+		{Name: "leased", Limit: 2, Window: time.Hour, Lease: 2},
+	} {
+		for i := 0; i < 2; i++ {
+			if ok, _ := l.Allow(ctx, rule, "k"); !ok {
+				t.Fatalf("%s: event %d refused within the budget", rule.Name, i+1)
+			}
+		}
+		// The window has run for all but ten seconds of its hour.
+		if err := rdb.PExpire(ctx, prefix+"rl:"+rule.Name+":k", 10*time.Second).Err(); err != nil {
+			t.Fatal(err)
+		}
+		ok, wait := l.Allow(ctx, rule, "k")
+		if ok || wait <= 0 || wait > 10*time.Second {
+			t.Errorf("%s: the third event: ok=%v, wait %v, want a refusal for at most the 10 s left", rule.Name, ok, wait)
+		}
+	}
+	// Two counts that may share a batch: one granted, one refused until
+	// the new window ends.
+	one := Rule{Name: "one", Limit: 1, Window: time.Minute}
+	type result struct {
+		ok   bool
+		wait time.Duration
+	}
+	res := make(chan result, 2)
+	for range 2 {
+		go func() {
+			ok, wait := l.Allow(ctx, one, "k")
+			res <- result{ok, wait}
+		}()
+	}
+	a, b := <-res, <-res
+	if a.ok == b.ok {
+		t.Fatalf("two events on a budget of one: granted %v and %v", a.ok, b.ok)
+	}
+	if refused := map[bool]result{a.ok: a, b.ok: b}[false]; refused.wait <= 0 || refused.wait > time.Minute {
+		t.Errorf("the refused event waits %v in a window of a minute", refused.wait)
+	}
+}
