@@ -63,9 +63,11 @@ type cachedSession struct {
 	// textPhone on, then nullUnit, nullBirthDate, nullDisabledAt) is NULL.
 	null uint16
 
-	userID, unitID                   int64
-	birthDate, disabledAt, createdAt int64 // Unix nanoseconds
-	expiresAt, cachedAt              int64 // Unix nanoseconds
+	userID, unitID int64
+	// birthDate is in Unix seconds (a date of any year fits), the others
+	// in Unix nanoseconds (times of this century).
+	birthDate                                  int64
+	disabledAt, createdAt, expiresAt, cachedAt int64
 }
 
 // The fields of cachedSession.text.
@@ -115,7 +117,7 @@ func packSession(s *account.Session, now time.Time) cachedSession {
 	if u.BirthDate == nil {
 		e.null |= 1 << nullBirthDate
 	} else {
-		e.birthDate = u.BirthDate.UnixNano()
+		e.birthDate = u.BirthDate.Unix()
 	}
 	if u.DisabledAt == nil {
 		e.null |= 1 << nullDisabledAt
@@ -164,7 +166,7 @@ func (e *cachedSession) unpack(hash [32]byte) *account.Session {
 		u.UnitID = &out.unitID
 	}
 	if !isNull(nullBirthDate) {
-		out.birthDate = time.Unix(0, e.birthDate).UTC()
+		out.birthDate = time.Unix(e.birthDate, 0).UTC()
 		u.BirthDate = &out.birthDate
 	}
 	if !isNull(nullDisabledAt) {

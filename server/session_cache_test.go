@@ -160,7 +160,7 @@ func TestSessionCachePacksEveryField(t *testing.T) {
 	t.Parallel()
 	str := func(s string) *string { return &s }
 	unit := int64(42)
-	birth := time.Date(2008, 3, 9, 0, 0, 0, 0, time.FixedZone("", 0))
+	birth := time.Date(1620, 3, 9, 0, 0, 0, 0, time.FixedZone("", 0)) // before 1678: past Unix nanoseconds
 	disabled := time.Date(2026, 11, 2, 8, 30, 0, 5, time.FixedZone("ICT", 7*3600))
 	full := account.User{ID: 7, Role: account.RoleParticipant, Phone: str("0912345678"), Username: str("hs.lan"),
 		FullName: "Nguyễn Thị Lan", DisplayName: "Lan", BirthDate: &birth, CitizenID: str("001208001234"),
