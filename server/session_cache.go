@@ -90,21 +90,26 @@ const (
 	nullDisabledAt
 )
 
+// optionalText gives u's optional strings, in the order of the text*
+// constants from textPhone on: packing reads them, unpacking sets them.
+func optionalText(u *account.User) [textFields - textPhone]**string {
+	return [...]**string{&u.Phone, &u.Username, &u.CitizenID, &u.Email, &u.Category}
+}
+
 func packSession(s *account.Session, now time.Time) cachedSession {
 	u := s.User
 	e := cachedSession{userID: u.ID, createdAt: u.CreatedAt.UnixNano(),
 		expiresAt: s.ExpiresAt.UnixNano(), cachedAt: now.UnixNano()}
 	var b strings.Builder
-	optional := [...]*string{u.Phone, u.Username, u.CitizenID, u.Email, u.Category}
 	for i, v := range [...]string{u.Role, u.FullName, u.DisplayName} {
 		b.WriteString(v)
 		e.ends[i] = uint32(b.Len())
 	}
-	for i, p := range optional {
-		if p == nil {
+	for i, p := range optionalText(u) {
+		if *p == nil {
 			e.null |= 1 << i
 		} else {
-			b.WriteString(*p)
+			b.WriteString(**p)
 		}
 		e.ends[textPhone+i] = uint32(b.Len())
 	}
@@ -154,8 +159,7 @@ func (e *cachedSession) unpack(hash [32]byte) *account.Session {
 	u := &out.user
 	u.ID, u.Role, u.FullName, u.DisplayName = e.userID, field(textRole), field(textFullName), field(textDisplayName)
 	u.CreatedAt = time.Unix(0, e.createdAt).UTC()
-	optional := [...]**string{&u.Phone, &u.Username, &u.CitizenID, &u.Email, &u.Category}
-	for i, p := range optional {
+	for i, p := range optionalText(u) {
 		if !isNull(i) {
 			out.optional[i] = field(textPhone + i)
 			*p = &out.optional[i]

@@ -213,3 +213,33 @@ func describeSession(s *account.Session) string {
 		str(u.Phone), str(u.Username), str(u.CitizenID), str(u.Email), str(u.Category), unit,
 		tm(u.BirthDate), tm(u.DisabledAt), tm(&u.CreatedAt), tm(&s.ExpiresAt), s.TokenHash)
 }
+
+// Entries past sessionCacheTTL are not served, and the next put sweeps
+// them out.
+func TestSessionCacheDropsExpiredEntries(t *testing.T) {
+	t.Parallel()
+	c := newSessionCache(nil, "t:")
+	c.enabled = true
+	now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	session := func(token string, id int64) *account.Session {
+		return &account.Session{User: &account.User{ID: id, Role: account.RoleParticipant},
+			TokenHash: account.HashToken(token), ExpiresAt: now.Add(time.Hour)}
+	}
+	c.put(session("a", 1), c.gen, now)
+	c.put(session("b", 2), c.gen, now)
+	later := now.Add(sessionCacheTTL + time.Second)
+	if s, _ := c.get(account.HashToken("a"), later); s != nil {
+		t.Fatal("an entry past the cache's time was served")
+	}
+	c.put(session("c", 3), c.gen, later)
+	if n := c.size(); n != 1 {
+		t.Fatalf("%d entries after the sweep, want only the new one", n)
+	}
+	// A session that ends before the cache's time is not served either.
+	short := session("d", 4)
+	short.ExpiresAt = later.Add(time.Second)
+	c.put(short, c.gen, later)
+	if s, _ := c.get(account.HashToken("d"), later.Add(2*time.Second)); s != nil {
+		t.Fatal("an ended session was served from the cache")
+	}
+}
