@@ -106,3 +106,19 @@ func TestWarmPoolRunsTheGroupFunctions(t *testing.T) {
 		t.Fatal("warming a pool whose Postgres is down reported no error")
 	}
 }
+
+// TestAttemptsAreNeverDeleted: answers and papers keep no foreign key to
+// their attempt (migration 0620: the writers lock the attempt themselves),
+// so the schema refuses what the keys also refused, deleting an attempt,
+// whether by DELETE or TRUNCATE, rows or no rows.
+func TestAttemptsAreNeverDeleted(t *testing.T) {
+	t.Parallel()
+	d := dbtest.NewDB(t)
+	for _, stmt := range []string{"DELETE FROM attempts", "DELETE FROM attempts WHERE id = 1", "TRUNCATE attempts CASCADE"} {
+		_, err := d.Exec(stmt)
+		var pqErr *pq.Error
+		if !errors.As(err, &pqErr) || pqErr.Code != "23001" { // restrict_violation
+			t.Errorf("%s: got %v, want restrict_violation", stmt, err)
+		}
+	}
+}
