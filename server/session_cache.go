@@ -207,7 +207,7 @@ func (c *sessionCache) get(hash []byte, now time.Time) (*account.Session, uint64
 	if !ok {
 		return nil, c.gen
 	}
-	if now.UnixNano()-e.cachedAt > int64(sessionCacheTTL) || now.UnixNano() >= e.expiresAt {
+	if t := now.UnixNano(); t-e.cachedAt > int64(sessionCacheTTL) || t >= e.expiresAt {
 		delete(c.entries, k)
 		return nil, c.gen
 	}

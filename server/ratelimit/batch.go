@@ -148,8 +148,13 @@ func (c *counter) send(batch []*countReq) {
 			r.err = expires[i].Err()
 		}
 		if r.err == nil {
+			// A PTTL that failed (Redis lost between the two round
+			// trips) or found no key leaves the whole window: a
+			// refusal is never shortened.
 			if ttls[i] != nil {
-				r.ttl = ttls[i].Val()
+				if d, err := ttls[i].Result(); err == nil {
+					r.ttl = d
+				}
 			}
 			if r.ttl <= 0 {
 				r.ttl = time.Duration(r.windowMS) * time.Millisecond

@@ -161,3 +161,43 @@ func (refusePExpire) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 		return err
 	}
 }
+
+// TestARefusalWithoutItsWindowWaitsTheWholeWindow: when Redis fails the
+// second round trip, which asks a refused count for its window's end,
+// the refusal still stands and its wait is the whole window: never
+// shorter than what is left.
+func TestARefusalWithoutItsWindowWaitsTheWholeWindow(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := dbtest.NewRedis(t)
+	rdb.AddHook(failPTTL{})
+	l := New(rdb, prefix, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx := context.Background()
+	rule := Rule{Name: "no-pttl", Limit: 1, Window: time.Hour}
+	if ok, _ := l.Allow(ctx, rule, "k"); !ok {
+		t.Fatal("the first event was refused")
+	}
+	if err := rdb.PExpire(ctx, prefix+"rl:no-pttl:k", 10*time.Second).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if ok, wait := l.Allow(ctx, rule, "k"); ok || wait != time.Hour {
+		t.Fatalf("over the budget with PTTL failing: ok=%v, wait %v, want a refusal for the whole hour", ok, wait)
+	}
+}
+
+// failPTTL fails every PTTL sent in a pipeline, as a Redis lost between
+// a batch's two round trips.
+type failPTTL struct{}
+
+func (failPTTL) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (failPTTL) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (failPTTL) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		err := next(ctx, cmds)
+		for _, c := range cmds {
+			if c.Name() == "pttl" {
+				c.SetErr(errors.New("connection lost"))
+			}
+		}
+		return err
+	}
+}
