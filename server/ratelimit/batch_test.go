@@ -130,7 +130,7 @@ func TestAGoneRequestDoesNotWait(t *testing.T) {
 func TestARefusedExpiryFailsOpen(t *testing.T) {
 	t.Parallel()
 	rdb, prefix := dbtest.NewRedis(t)
-	rdb.AddHook(refusePExpire{})
+	rdb.AddHook(failCommand{"pexpire", errors.New("ERR Unsupported option NX")})
 	var logged bytes.Buffer
 	l := New(rdb, prefix, slog.New(slog.NewTextHandler(&logged, nil)))
 	rule := Rule{Name: "old-redis", Limit: 1, Window: time.Minute}
@@ -144,18 +144,22 @@ func TestARefusedExpiryFailsOpen(t *testing.T) {
 	}
 }
 
-// refusePExpire answers every PEXPIRE of a pipeline with the error an old
-// Redis gives for an unknown option.
-type refusePExpire struct{}
+// failCommand sets err on every command called name in a pipeline, after
+// Redis answered it: an older Redis refusing an option, or a connection
+// lost between a batch's two round trips.
+type failCommand struct {
+	name string
+	err  error
+}
 
-func (refusePExpire) DialHook(next redis.DialHook) redis.DialHook          { return next }
-func (refusePExpire) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
-func (refusePExpire) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+func (failCommand) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (failCommand) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (h failCommand) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		err := next(ctx, cmds)
 		for _, c := range cmds {
-			if c.Name() == "pexpire" {
-				c.SetErr(errors.New("ERR Unsupported option NX"))
+			if c.Name() == h.name {
+				c.SetErr(h.err)
 			}
 		}
 		return err
@@ -169,7 +173,7 @@ func (refusePExpire) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 func TestARefusalWithoutItsWindowWaitsTheWholeWindow(t *testing.T) {
 	t.Parallel()
 	rdb, prefix := dbtest.NewRedis(t)
-	rdb.AddHook(failPTTL{})
+	rdb.AddHook(failCommand{"pttl", errors.New("connection lost")})
 	l := New(rdb, prefix, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ctx := context.Background()
 	rule := Rule{Name: "no-pttl", Limit: 1, Window: time.Hour}
@@ -181,23 +185,5 @@ func TestARefusalWithoutItsWindowWaitsTheWholeWindow(t *testing.T) {
 	}
 	if ok, wait := l.Allow(ctx, rule, "k"); ok || wait != time.Hour {
 		t.Fatalf("over the budget with PTTL failing: ok=%v, wait %v, want a refusal for the whole hour", ok, wait)
-	}
-}
-
-// failPTTL fails every PTTL sent in a pipeline, as a Redis lost between
-// a batch's two round trips.
-type failPTTL struct{}
-
-func (failPTTL) DialHook(next redis.DialHook) redis.DialHook          { return next }
-func (failPTTL) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
-func (failPTTL) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		err := next(ctx, cmds)
-		for _, c := range cmds {
-			if c.Name() == "pttl" {
-				c.SetErr(errors.New("connection lost"))
-			}
-		}
-		return err
 	}
 }
