@@ -83,6 +83,11 @@ func play(ctx context.Context, r *runner, pool []vpAccount, opensAt time.Time, r
 	}
 
 	end := time.Now().Add(o.Duration)
+	// What an attempt costs the machine over the steady window (the burst
+	// left out), and how busy the machine was: at 70 % of the maximum rate
+	// every endpoint's tail is a wait for a core, so this is the figure to
+	// read beside the latencies.
+	steadyFrom, submitsBefore := r.cpu.sample(), st.endpoint("submit").ok.Load()
 	switch o.Model {
 	case "open":
 		// Arrivals follow a Poisson process at o.Rate: a slow server does
@@ -127,6 +132,7 @@ func play(ctx context.Context, r *runner, pool []vpAccount, opensAt time.Time, r
 		users.Wait()
 	}
 	sleep(ctx, time.Until(end), nil)
+	r.cpu.record("attempt (steady load)", costAlone, steadyFrom, float64(st.endpoint("submit").ok.Load()-submitsBefore))
 	close(r.hurry)
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
