@@ -77,11 +77,13 @@ type Options struct {
 // pass's machine, interleaved runs with one gave 13,806 and 12,996
 // autosaves/s alone against 11,060 and 10,250 with two, the whole
 // machine spending 128 to 137 µs per autosave against 171 to 183
-// (Postgres 21 to 25 µs against 36 to 40: twice the groups, each paying
-// its round trip, commit and flush, and two at once contending for the
-// same index pages), and the mixed load 243, 273 and 266 attempts/s
-// against 243, 214 and 248. A single committer's groups grow with the
-// load instead.
+// (Postgres 21 to 25 µs against 36 to 40: with two, twice the groups,
+// each paying its round trip, commit and flush), and the mixed load 243,
+// 273 and 266 attempts/s against 243, 214 and 248. A single committer's
+// groups grow with the load instead. Its cost: a group that waits for a
+// row lock (an attempt that a round's close holds FOR UPDATE) holds up
+// the autosaves queued behind it; with two, the next group was as likely
+// to hold an answer of that round and wait too.
 const defaultAutosaveCommitters = 1
 
 // DefaultGrace is the network grace after a deadline.

@@ -86,7 +86,10 @@ func play(ctx context.Context, r *runner, pool []vpAccount, opensAt time.Time, r
 	// What an attempt costs the machine over the steady window (the burst
 	// left out), and how busy the machine was: at 70 % of the maximum rate
 	// every endpoint's tail is a wait for a core, so this is the figure to
-	// read beside the latencies.
+	// read beside the latencies. Attempts are counted as they submit: a
+	// burst's attempts that submit in the window are counted without their
+	// start (a few per cent low in the maximum command, whose burst is
+	// 1,000 starts against some 15,000 attempts).
 	steadyFrom, submitsBefore := r.cpu.sample(), st.endpoint("submit").ok.Load()
 	switch o.Model {
 	case "open":
