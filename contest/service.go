@@ -74,13 +74,14 @@ type Options struct {
 
 // defaultAutosaveCommitters is one: one autosave group is committed at a
 // time. Two had been the default since the fourth pass; on the twelfth
-// pass's machine, interleaved runs with one gave 13,806 and 12,996
-// autosaves/s alone against 11,060 and 10,250 with two, the whole
-// machine spending 128 to 137 µs per autosave against 171 to 183
-// (Postgres 21 to 25 µs against 36 to 40: with two, twice the groups,
-// each paying its round trip, commit and flush), and the mixed load 243,
-// 273 and 266 attempts/s against 243, 214 and 248. A single committer's
-// groups grow with the load instead. Its cost: a group that waits for a
+// pass's machine, four interleaved pairs of autosave phases (in both
+// orders) gave 10,806 to 13,806 autosaves/s with one against 8,481 to
+// 11,060 with two, the whole machine spending 128 to 170 µs per autosave
+// against 171 to 230 (Postgres, Redis and the kernel 19 to 34 µs against
+// 37 to 58: with two, twice the groups, each paying its round trip,
+// commit and flush). In the mixed load the difference was within the
+// spread (six pairs: medians 243 and 241 attempts/s). A single
+// committer's groups grow with the load instead. Its cost: a group that waits for a
 // row lock (an attempt that a round's close holds FOR UPDATE) holds up
 // the autosaves queued behind it; with two, the next group was as likely
 // to hold an answer of that round and wait too.
