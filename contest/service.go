@@ -77,8 +77,8 @@ type Options struct {
 // pass's machine, four interleaved pairs of autosave phases (in both
 // orders) gave 10,806 to 13,806 autosaves/s with one against 8,481 to
 // 11,060 with two, the whole machine spending 128 to 170 µs per autosave
-// against 171 to 230 (Postgres, Redis and the kernel 19 to 34 µs against
-// 37 to 58: with two, twice the groups, each paying its round trip,
+// against 171 to 230 (Postgres, Redis and the kernel 21 to 34 µs against
+// 36 to 58: with two, twice the groups, each paying its round trip,
 // commit and flush). In the mixed load the difference was within the
 // spread (six pairs: medians 243 and 241 attempts/s). A single
 // committer's groups grow with the load instead. Its cost: a group that waits for a
