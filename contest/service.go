@@ -78,13 +78,13 @@ type Options struct {
 // orders) gave 10,806 to 13,806 autosaves/s with one against 8,481 to
 // 11,060 with two, the whole machine spending 128 to 170 µs per autosave
 // against 171 to 230 (Postgres, Redis and the kernel 21 to 34 µs against
-// 36 to 58: with two, twice the groups, each paying its round trip,
-// commit and flush). In the mixed load the difference was within the
-// spread (six pairs: medians 243 and 241 attempts/s). A single
-// committer's groups grow with the load instead. Its cost: a group that waits for a
-// row lock (an attempt that a round's close holds FOR UPDATE) holds up
-// the autosaves queued behind it; with two, the next group was as likely
-// to hold an answer of that round and wait too.
+// 36 to 58: with two, twice the groups, each paying its round trip, commit
+// and flush). In the mixed load the difference was within the spread (six
+// pairs: medians 243 and 241 attempts/s). A single committer's groups grow
+// with the load instead. Its cost: a group that waits for a row lock (an
+// attempt that a round's close holds FOR UPDATE) holds up the autosaves
+// queued behind it; with two, the next group was as likely to hold an
+// answer of that round and wait too.
 const defaultAutosaveCommitters = 1
 
 // DefaultGrace is the network grace after a deadline.
