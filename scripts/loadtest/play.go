@@ -90,7 +90,7 @@ func play(ctx context.Context, r *runner, pool []vpAccount, opensAt time.Time, r
 	// burst's attempts that submit in the window are counted without their
 	// start (a few per cent low in the maximum command, whose burst is
 	// 1,000 starts against some 15,000 attempts).
-	steadyFrom, submitsBefore := r.cpu.sample(), st.endpoint("submit").ok.Load()
+	steadyFrom, submitsBefore := r.cpu.sample(), st.okSoFar("submit")
 	switch o.Model {
 	case "open":
 		// Arrivals follow a Poisson process at o.Rate: a slow server does
@@ -135,7 +135,7 @@ func play(ctx context.Context, r *runner, pool []vpAccount, opensAt time.Time, r
 		users.Wait()
 	}
 	sleep(ctx, time.Until(end), nil)
-	r.cpu.record("attempt (steady load)", costAlone, steadyFrom, float64(st.endpoint("submit").ok.Load()-submitsBefore))
+	r.cpu.record("attempt (steady load)", costAlone, steadyFrom, float64(st.okSoFar("submit")-submitsBefore))
 	close(r.hurry)
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()

@@ -112,6 +112,18 @@ func (s *stats) endpoint(name string) *endpointStats {
 	return e
 }
 
+// okSoFar is how many requests to name have succeeded so far; unlike
+// endpoint, it does not add name to the report.
+func (s *stats) okSoFar(name string) int64 {
+	s.mu.Lock()
+	e := s.endpoints[name]
+	s.mu.Unlock()
+	if e == nil {
+		return 0
+	}
+	return e.ok.Load()
+}
+
 // observe records one request: its latency, and its failure code when it
 // was not the success the client expected ("" means success).
 func (s *stats) observe(name string, d time.Duration, failure string) {
