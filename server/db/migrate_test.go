@@ -122,3 +122,30 @@ func TestAttemptsAreNeverDeleted(t *testing.T) {
 		}
 	}
 }
+
+// TestPapersAreCompressedWithLZ4: a start's paper and answer key are
+// compressed with lz4, cheaper than pglz for every start (migration
+// 0630), on a Postgres built with it; one without keeps pglz and the
+// migration still applies.
+func TestPapersAreCompressedWithLZ4(t *testing.T) {
+	t.Parallel()
+	d := dbtest.NewDB(t)
+	var methods []string
+	if err := d.Select(&methods, `SELECT attcompression::text FROM pg_attribute
+		WHERE attrelid = 'attempt_papers'::regclass AND attname IN ('paper', 'answer_key') ORDER BY attname`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Exec("CREATE TEMP TABLE lz4_probe (x text COMPRESSION lz4)"); err != nil {
+		var pqErr *pq.Error
+		if errors.As(err, &pqErr) && pqErr.Code == "0A000" { // feature_not_supported
+			if !slices.Equal(methods, []string{"", ""}) {
+				t.Fatalf("no lz4 here, yet the columns name %q", methods)
+			}
+			t.Skip("this Postgres is built without lz4")
+		}
+		t.Fatal(err)
+	}
+	if !slices.Equal(methods, []string{"l", "l"}) { // answer_key, paper
+		t.Fatalf("compression of attempt_papers (answer_key, paper): got %q, want lz4 (l) for both", methods)
+	}
+}
