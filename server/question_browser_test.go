@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -104,6 +105,22 @@ func TestBrowserQuestionImport(t *testing.T) {
 	}
 	if items != 1 || text != "Câu hỏi thử số 7?" {
 		t.Fatalf("search found %d, first %q", items, text)
+	}
+	// Leaving the search box (as pressing "Sửa" does) searches nothing
+	// again: a second search rebuilt the list between a button's
+	// mousedown and mouseup, and the click was lost.
+	var sameList bool
+	err = chromedp.Run(ctx,
+		chromedp.Evaluate(`window.firstItem = document.querySelector('#question-list li.qitem');
+			document.getElementById('q').blur(); true`, nil),
+		chromedp.Sleep(700*time.Millisecond),
+		chromedp.Evaluate(`document.querySelector('#question-list li.qitem') === window.firstItem`, &sameList),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameList {
+		t.Fatal("leaving the search box rebuilt the question list")
 	}
 	noHorizontalScroll(t, ctx, "/admin/questions")
 	chromedp.Run(ctx, screenshot(t, "q-bank"))

@@ -84,7 +84,11 @@ async function loadCategories() {
 }
 
 form.addEventListener('submit', (ev) => { ev.preventDefault(); load(false); });
-form.addEventListener('change', () => load(false));
+// The search box has its own (debounced) listener below. Its change event
+// comes only when it loses focus, which is when the organizer presses
+// "Sửa" or "Xóa" after typing: a second search then rebuilt the list
+// between the button's mousedown and mouseup, and the click was lost.
+form.addEventListener('change', (ev) => { if (ev.target.id !== 'q') load(false); });
 document.getElementById('q').addEventListener('input', () => {
   clearTimeout(timer);
   timer = setTimeout(() => load(false), 300);
