@@ -11,7 +11,7 @@
 -- runs gave 1.68, 2.06, 2.07 and 2.28 ms a call with lz4 against 2.09,
 -- 2.17, 2.49 and 2.36 with pglz.
 -- lz4 compresses these papers to the same size (921 bytes against 928)
--- and decompresses them faster when a reload or the scoring reads them.
+-- and decompresses them faster when a reload or the statistics read them.
 --
 -- Only rows written from now on use lz4; rows written before keep pglz
 -- and are read as before. A Postgres built without lz4 refuses the
