@@ -21,6 +21,13 @@ import (
 //go:embed demodata
 var demoData embed.FS
 
+// DemoQuestionsCSV is the demo question bank in the import format. The
+// load generator builds its banks from these texts, so that a paper's
+// size and how well it compresses are those of real questions.
+func DemoQuestionsCSV() ([]byte, error) {
+	return demoData.ReadFile("demodata/questions.csv")
+}
+
 // Demo accounts. The passwords are printed by the seed and by
 // ./scripts/run.sh: they are for a developer's machine only.
 type demoAccount struct {

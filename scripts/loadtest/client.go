@@ -43,7 +43,7 @@ func newClient(base string, maxConns int, st *stats) (*client, error) {
 		MaxIdleConnsPerHost: maxConns,
 		MaxConnsPerHost:     maxConns,
 		IdleConnTimeout:     90 * time.Second,
-		DisableCompression:  true, // JSON answers are small; the phone page test measures compression
+		DisableCompression:  true, // uploads only: their answers are small
 	}
 	return &client{base: base, http: &http.Client{Transport: tr, Timeout: 30 * time.Second}, stats: st,
 		slots: make(chan struct{}, maxConns), idle: make(chan *leanConn, maxConns)}, nil
@@ -111,7 +111,10 @@ func (c *client) do(ctx context.Context, endpoint, method, path, token string, b
 	case conn = <-c.idle:
 	default:
 		var err error
-		if conn, err = dialLean(ctx, c.base, false); err != nil {
+		// Asking for gzip as a phone's browser does: the server compresses
+		// a start's paper and a reloaded attempt (several KB each) and
+		// sends the board's cached compressed page.
+		if conn, err = dialLean(ctx, c.base, true); err != nil {
 			if endpoint != "" && !ended(ctx) {
 				c.stats.observe(endpoint, 0, "net")
 			}
@@ -132,7 +135,18 @@ func (c *client) do(ctx context.Context, endpoint, method, path, token string, b
 		}
 		return &response{}, err
 	}
-	r := &response{status: status, body: append([]byte(nil), rb...), retryAfter: conn.retryAfter}
+	r := &response{status: status, retryAfter: conn.retryAfter}
+	if conn.gzipped {
+		if r.body, err = conn.gunzip(rb); err != nil {
+			conn.close()
+			if endpoint != "" && !ended(ctx) {
+				c.stats.observe(endpoint, elapsed, "net")
+			}
+			return &response{}, fmt.Errorf("%s %s: bad gzip body: %w", method, path, err)
+		}
+	} else {
+		r.body = append([]byte(nil), rb...)
+	}
 	c.idle <- conn
 	if status >= 400 {
 		var e struct {

@@ -27,7 +27,9 @@ type leanConn struct {
 	// retryAfter is the last answer's Retry-After, 0 when it had none
 	retryAfter time.Duration
 
-	gzip    bool // ask for gzip (the board phase, as a phone does)
+	gzip    bool // ask for gzip, as a phone's browser does
+	gzipped bool // the last answer's body is gzipped
+	zr      *gzip.Reader
 	host    string
 	conn    net.Conn
 	br      *bufio.Reader
@@ -94,7 +96,7 @@ func (g *leanConn) do(method, path, token string, body []byte, deadline time.Tim
 		return 0, nil, fmt.Errorf("bad status line %q", line)
 	}
 	length, chunked := -1, false
-	g.retryAfter = 0
+	g.retryAfter, g.gzipped = 0, false
 	for {
 		h, err := g.br.ReadSlice('\n')
 		if err != nil {
@@ -116,6 +118,8 @@ func (g *leanConn) do(method, path, token string, body []byte, deadline time.Tim
 			}
 		case bytes.EqualFold(k, []byte("Transfer-Encoding")):
 			chunked = bytes.EqualFold(v, []byte("chunked"))
+		case bytes.EqualFold(k, []byte("Content-Encoding")):
+			g.gzipped = bytes.EqualFold(v, []byte("gzip"))
 		case bytes.EqualFold(k, []byte("Retry-After")):
 			if secs, err := strconv.Atoi(string(v)); err == nil && secs >= 0 {
 				g.retryAfter = time.Duration(secs) * time.Second
@@ -168,6 +172,20 @@ func (g *leanConn) readChunks() error {
 }
 
 func (g *leanConn) close() { g.conn.Close() }
+
+// gunzip returns the last answer's body unzipped, as a phone reads it.
+func (g *leanConn) gunzip(body []byte) ([]byte, error) {
+	if g.zr == nil {
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		g.zr = zr
+	} else if err := g.zr.Reset(bytes.NewReader(body)); err != nil {
+		return nil, err
+	}
+	return io.ReadAll(g.zr)
+}
 
 // boardPhase is the board-only phase: o.BoardReaders connections, one per
 // reader, reading path as fast as they can for o.BoardDuration, each

@@ -49,6 +49,7 @@ func play(ctx context.Context, r *runner, pool []vpAccount, opensAt time.Time, r
 	}
 	start := time.Now()
 	if o.Burst > 0 {
+		burstFrom := r.cpu.sample()
 		var (
 			started sync.WaitGroup
 			last    atomic.Int64
@@ -80,6 +81,13 @@ func play(ctx context.Context, r *runner, pool []vpAccount, opensAt time.Time, r
 		n.mu.Lock()
 		rep.Burst.Shed503 = n.errors["503 unavailable"]
 		n.mu.Unlock()
+		// What a start costs the machine, when the burst's phones then read
+		// their first question for longer than the burst lasts (the burst
+		// commands; a read is at least half of -think): the window holds
+		// their starts and nothing else.
+		if o.Think/2 > rep.Burst.Span {
+			r.cpu.record("start (opening burst)", costAlone, burstFrom, float64(rep.Burst.Starts))
+		}
 	}
 
 	end := time.Now().Add(o.Duration)
