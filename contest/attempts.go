@@ -94,7 +94,7 @@ func randomSeed() (int64, error) {
 func shownQuestions(qs []questions.PaperQuestion) []ShownQuestion {
 	out := make([]ShownQuestion, len(qs))
 	for i, q := range qs {
-		out[i] = ShownQuestion{ID: q.QuestionID, Text: q.Text, Options: q.Options}
+		out[i] = ShownQuestion{ID: q.QuestionID, VersionID: q.VersionID, Text: q.Text, Options: q.Options}
 	}
 	return out
 }

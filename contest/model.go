@@ -97,9 +97,12 @@ func contestStatusAt(published bool, starts, ends, now time.Time) string {
 // ShownQuestion is a question as a participant sees it during an attempt:
 // no hint of the correct option.
 type ShownQuestion struct {
-	ID      int64              `json:"id,string"`
-	Text    string             `json:"text"`
-	Options []questions.Option `json:"options"`
+	ID int64 `json:"id,string"`
+	// VersionID is the immutable version shown, not sent: the key of the
+	// encoded texts (attemptjson.go)
+	VersionID int64              `json:"-"`
+	Text      string             `json:"text"`
+	Options   []questions.Option `json:"options"`
 }
 
 // AttemptView is an attempt as its participant resumes it (API.md's

@@ -107,6 +107,9 @@ type Service struct {
 	papers *paperCache
 	// rounds spares Start reading the round of every start of a burst
 	rounds roundCache
+	// shown keeps the questions' texts encoded for the attempt's JSON
+	// (attemptjson.go)
+	shown shownCache
 }
 
 // New returns a Service over db. board may be nil (no live board).

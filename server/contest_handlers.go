@@ -154,7 +154,7 @@ func (a *App) startAttempt(c echo.Context) error {
 	if created {
 		status = http.StatusCreated
 	}
-	return c.JSON(status, map[string]any{"attempt": v})
+	return a.attemptJSON(c, status, v)
 }
 
 func (a *App) getAttempt(c echo.Context) error {
@@ -169,7 +169,7 @@ func (a *App) getAttempt(c echo.Context) error {
 	// The page's service worker keeps its own copy for offline reloads; no
 	// shared cache may keep one.
 	c.Response().Header().Set("Cache-Control", "private, no-cache")
-	return c.JSON(http.StatusOK, map[string]any{"attempt": v})
+	return a.attemptJSON(c, http.StatusOK, v)
 }
 
 type answerRequest struct {

@@ -80,7 +80,7 @@ func (a *App) routes() []route {
 		{method: http.MethodGet, path: "/api/v1/admin/rounds/:id", access: organizer, handler: a.adminGetRound},
 		{method: http.MethodPatch, path: "/api/v1/admin/rounds/:id", access: organizer, handler: a.updateRound},
 		{method: http.MethodPost, path: startAttemptPath, access: participant, handler: a.startAttempt, perUser: &ruleStart, newWork: true},
-		{method: http.MethodGet, path: "/api/v1/attempts/:id", access: participant, handler: a.getAttempt},
+		{method: http.MethodGet, path: attemptPath, access: participant, handler: a.getAttempt},
 		{method: http.MethodPut, path: autosavePath, access: participant, handler: a.saveAnswer, perUser: &ruleAutosave},
 		{method: http.MethodPut, path: predictionPath, access: participant, handler: a.savePrediction, perUser: &ruleAutosave},
 		{method: http.MethodPost, path: "/api/v1/attempts/:id/submit", access: participant, handler: a.submitAttempt, perUser: &ruleSubmit},
@@ -170,7 +170,7 @@ func (a *App) newEcho() *echo.Echo {
 		e.IPExtractor = echo.ExtractIPDirect()
 	}
 	e.Use(a.observe, a.securityHeaders)
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: gzip.BestSpeed, MinLength: 1024, Skipper: skipGzip}))
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: gzip.BestSpeed, MinLength: gzipMinLength, Skipper: skipGzip}))
 	for _, r := range a.routes() {
 		var mw []echo.MiddlewareFunc
 		if !r.bare {
@@ -194,6 +194,7 @@ func (a *App) newEcho() *echo.Echo {
 // Paths whose responses skipGzip treats apart.
 const (
 	startAttemptPath = "/api/v1/rounds/:id/attempts"
+	attemptPath      = "/api/v1/attempts/:id"
 	boardPath        = "/api/v1/rounds/:id/leaderboard"
 	boardMinePath    = "/api/v1/rounds/:id/leaderboard/me"
 	autosavePath     = "/api/v1/attempts/:id/answers/:question_id"
@@ -204,15 +205,13 @@ const (
 // saves. The middleware resets a compressor for every request it wraps,
 // even one answered with no body, and the load test's profile showed
 // those resets on every autosave: so only GET and HEAD responses (pages,
-// lists, a reloaded attempt) and the paper a start returns are compressed,
-// at the fastest level. The live board compresses its cached page once
-// itself (board_bodies.go).
+// lists) are compressed, at the fastest level. The live board compresses
+// its cached page once itself (board_bodies.go), and a start's or a
+// reload's paper is compressed by its handler (attempt_body.go).
 func skipGzip(c echo.Context) bool {
 	switch c.Request().Method {
 	case http.MethodGet, http.MethodHead:
-		return c.Path() == boardPath
-	case http.MethodPost:
-		return c.Path() != startAttemptPath
+		return c.Path() == boardPath || c.Path() == attemptPath
 	}
 	return true
 }
