@@ -186,8 +186,14 @@ func (a *App) saveAnswer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	body, err := readJSONBody(c)
+	if err != nil {
+		return err
+	}
 	var req answerRequest
-	if err := decodeJSON(c, &req); err != nil {
+	if opt, ok := plainOptionBody(body); ok {
+		req.OptionID = opt
+	} else if err := decodeJSONBytes(body, &req); err != nil {
 		return err
 	}
 	if err := a.contests.SaveAnswer(c.Request().Context(), id, sessionOf(c).User.ID, qid, req.OptionID); err != nil {

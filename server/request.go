@@ -25,14 +25,40 @@ const maxJSONDepth = 16
 // unknown fields, no trailing data, within the route's body limit. Every
 // refusal is an *apperr.Error naming the field where there is one.
 func decodeJSON(c echo.Context, v any) error {
-	if !isJSON(c.Request().Header.Get(echo.HeaderContentType)) {
-		return apperr.New("unsupported_media_type", "error.content_type")
-	}
-	body, err := readBody(c.Request())
+	body, err := readJSONBody(c)
 	if err != nil {
-		return err // a *http.MaxBytesError becomes 413
+		return err
 	}
 	return decodeJSONBytes(body, v)
+}
+
+// readJSONBody reads the body of a request that must be JSON, not yet
+// decoded.
+func readJSONBody(c echo.Context) ([]byte, error) {
+	if !isJSON(c.Request().Header.Get(echo.HeaderContentType)) {
+		return nil, apperr.New("unsupported_media_type", "error.content_type")
+	}
+	return readBody(c.Request()) // a *http.MaxBytesError becomes 413
+}
+
+// plainOptionBody reads the autosave body that every quiz page sends,
+// {"option_id":"..."} with an id of printable ASCII, without encoding/json,
+// which was 4 % of the server's CPU per autosave. It reports false for any
+// other body, which then goes through decodeJSONBytes and its checks; for
+// a body it accepts, encoding/json would read the same id.
+func plainOptionBody(body []byte) (string, bool) {
+	const prefix, suffix = `{"option_id":"`, `"}`
+	if len(body) < len(prefix)+len(suffix) || string(body[:len(prefix)]) != prefix ||
+		string(body[len(body)-len(suffix):]) != suffix {
+		return "", false
+	}
+	id := body[len(prefix) : len(body)-len(suffix)]
+	for _, c := range id {
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	return string(id), true
 }
 
 // isJSON reports whether a Content-Type is JSON's, parameters allowed. The

@@ -56,3 +56,37 @@ func TestReadBodyWhateverContentLengthSays(t *testing.T) {
 type failingReader struct{}
 
 func (failingReader) Read([]byte) (int, error) { return 0, errors.New("broken") }
+
+// The autosave's shortcut must read what encoding/json reads, and leave
+// every body it does not take to the full decoder (and its refusals).
+func TestPlainOptionBodyAgreesWithTheDecoder(t *testing.T) {
+	taken := []string{
+		`{"option_id":"b7Xq"}`, `{"option_id":"A"}`, `{"option_id":""}`,
+		`{"option_id":"a b<c>&d'e/f"}`, `{"option_id":"` + strings.Repeat("z", 64) + `"}`,
+	}
+	for _, body := range taken {
+		got, ok := plainOptionBody([]byte(body))
+		if !ok {
+			t.Errorf("%s: not taken", body)
+			continue
+		}
+		var req answerRequest
+		if err := decodeJSONBytes([]byte(body), &req); err != nil || req.OptionID != got {
+			t.Errorf("%s: shortcut %q, decoder %q (%v)", body, got, req.OptionID, err)
+		}
+	}
+	left := []string{
+		``, `{}`, `{"option_id":"a"} `, ` {"option_id":"a"}`, `{"option_id": "a"}`,
+		`{"option_id":"a\"b"}`, `{"option_id":"a\\nb"}`, `{"option_id":"\u00e1"}`, `{"option_id":"á"}`,
+		"{\"option_id\":\"a\tb\"}", `{"option_id":"a","x":1}`, `{"option_id":"a"}{"option_id":"b"}`,
+		`{"option_id":"a"}"}`, `{"option_id":1}`, `{"OPTION_ID":"a"}`, "{\"option_id\":\"\xff\"}",
+		`{"option_id":"`, `"}`,
+	}
+	for _, body := range left {
+		if got, ok := plainOptionBody([]byte(body)); ok {
+			var req answerRequest
+			err := decodeJSONBytes([]byte(body), &req)
+			t.Errorf("%q taken as %q; the decoder reads %q (%v)", body, got, req.OptionID, err)
+		}
+	}
+}
