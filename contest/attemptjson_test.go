@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -166,6 +167,23 @@ func TestAttemptJSONKnowsEveryField(t *testing.T) {
 		}
 		if strings.Join(got, " ") != c.want {
 			t.Errorf("%s has the JSON fields %q; AppendAttemptJSON writes %q: change both", c.typ, got, c.want)
+		}
+	}
+}
+
+// The cache stays bounded however many versions it has seen, and what it
+// writes stays right across its emptying.
+func TestAttemptJSONCacheIsBounded(t *testing.T) {
+	s := &Service{}
+	for id := range int64(shownCacheMax + 5) {
+		v := AttemptView{Questions: []ShownQuestion{{ID: id, VersionID: id, Text: "Câu " + strconv.FormatInt(id, 10),
+			Options: []questions.Option{{ID: "a", Text: "Một"}}}}}
+		got := s.AppendAttemptJSON(nil, v)
+		if want, _ := json.Marshal(v); !bytes.Equal(got, want) {
+			t.Fatalf("version %d:\n got %s\nwant %s", id, got, want)
+		}
+		if n := len(s.shown.byVersion); n > shownCacheMax {
+			t.Fatalf("%d versions cached, more than %d", n, shownCacheMax)
 		}
 	}
 }
