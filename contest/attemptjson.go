@@ -2,6 +2,7 @@ package contest
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"sync"
@@ -19,7 +20,14 @@ import (
 // of it escaping the same question texts again for every attempt. The
 // texts and options of a question version never change, so they are
 // escaped once (shownCache) and copied after that.
-func (s *Service) AppendAttemptJSON(b []byte, v AttemptView) []byte {
+//
+// It fails where encoding/json fails: on a time outside years 0 to 9999.
+func (s *Service) AppendAttemptJSON(b []byte, v AttemptView) ([]byte, error) {
+	for _, t := range [...]time.Time{v.StartedAt, v.DeadlineAt, v.ServerTime} {
+		if y := t.Year(); y < 0 || y > 9999 {
+			return b, fmt.Errorf("attempt %d: time %s is outside JSON's years", v.ID, t)
+		}
+	}
 	b = append(b, `{"id":"`...)
 	b = strconv.AppendInt(b, v.ID, 10)
 	b = append(b, `","round_id":"`...)
@@ -65,12 +73,12 @@ func (s *Service) AppendAttemptJSON(b []byte, v AttemptView) []byte {
 		// A finished attempt's reload: rare, so encoding/json writes it.
 		r, err := json.Marshal(v.Result)
 		if err != nil {
-			panic(err) // an AttemptResult holds nothing encoding/json refuses
+			return b, err // a time past year 9999, as encoding/json refuses it
 		}
 		b = append(b, `,"result":`...)
 		b = append(b, r...)
 	}
-	return append(b, '}')
+	return append(b, '}'), nil
 }
 
 // shownCache keeps, per question version, its text and options encoded as

@@ -85,7 +85,7 @@ func TestAttemptJSONIsEncodingJSONs(t *testing.T) {
 			t.Fatal(err)
 		}
 		for pass := range 2 {
-			got := s.AppendAttemptJSON(nil, v)
+			got := appendOK(t, s, v)
 			if !bytes.Equal(got, want) {
 				t.Fatalf("view %d, pass %d:\n got %s\nwant %s", i, pass, got, want)
 			}
@@ -100,18 +100,18 @@ func TestAttemptJSONCacheFollowsTheStrings(t *testing.T) {
 	s := &Service{}
 	q := ShownQuestion{ID: 1, VersionID: 9, Text: "Câu một", Options: []questions.Option{{ID: "a", Text: "Một"}, {ID: "b", Text: "Hai"}}}
 	v := AttemptView{Questions: []ShownQuestion{q}}
-	first := s.AppendAttemptJSON(nil, v)
+	first := appendOK(t, s, v)
 
 	q2 := q
 	q2.Text = "Câu khác"
 	q2.Options = []questions.Option{{ID: "b", Text: "Hai"}, {ID: "a", Text: "Một đã sửa"}}
 	v2 := AttemptView{Questions: []ShownQuestion{q2}}
 	want, _ := json.Marshal(v2)
-	if got := s.AppendAttemptJSON(nil, v2); !bytes.Equal(got, want) {
+	if got := appendOK(t, s, v2); !bytes.Equal(got, want) {
 		t.Fatalf("same version, other strings:\n got %s\nwant %s", got, want)
 	}
 	want, _ = json.Marshal(v)
-	if got := s.AppendAttemptJSON(nil, v); !bytes.Equal(got, want) || !bytes.Equal(got, first) {
+	if got := appendOK(t, s, v); !bytes.Equal(got, want) || !bytes.Equal(got, first) {
 		t.Fatalf("back to the first strings:\n got %s\nwant %s", got, want)
 	}
 }
@@ -142,7 +142,7 @@ func BenchmarkAttemptJSON(b *testing.B) {
 	b.Run("AppendAttemptJSON", func(b *testing.B) {
 		var buf []byte
 		for b.Loop() {
-			buf = s.AppendAttemptJSON(buf[:0], v)
+			buf, _ = s.AppendAttemptJSON(buf[:0], v)
 		}
 	})
 }
@@ -178,12 +178,40 @@ func TestAttemptJSONCacheIsBounded(t *testing.T) {
 	for id := range int64(shownCacheMax + 5) {
 		v := AttemptView{Questions: []ShownQuestion{{ID: id, VersionID: id, Text: "Câu " + strconv.FormatInt(id, 10),
 			Options: []questions.Option{{ID: "a", Text: "Một"}}}}}
-		got := s.AppendAttemptJSON(nil, v)
+		got := appendOK(t, s, v)
 		if want, _ := json.Marshal(v); !bytes.Equal(got, want) {
 			t.Fatalf("version %d:\n got %s\nwant %s", id, got, want)
 		}
 		if n := len(s.shown.byVersion); n > shownCacheMax {
 			t.Fatalf("%d versions cached, more than %d", n, shownCacheMax)
+		}
+	}
+}
+
+func appendOK(t *testing.T, s *Service, v AttemptView) []byte {
+	t.Helper()
+	b, err := s.AppendAttemptJSON(nil, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Where encoding/json refuses a view (a time past year 9999), so does
+// AppendAttemptJSON, and the handler answers an error instead of a body.
+func TestAttemptJSONRefusesWhatEncodingJSONRefuses(t *testing.T) {
+	s := &Service{}
+	ok := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	far := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	for name, v := range map[string]AttemptView{
+		"deadline": {StartedAt: ok, DeadlineAt: far, ServerTime: ok},
+		"result":   {StartedAt: ok, DeadlineAt: ok, ServerTime: ok, Result: &AttemptResult{SubmittedAt: far}},
+	} {
+		if _, err := json.Marshal(v); err == nil {
+			t.Fatalf("%s: encoding/json took it; the test needs a view it refuses", name)
+		}
+		if b, err := s.AppendAttemptJSON(nil, v); err == nil {
+			t.Errorf("%s: written as %s", name, b)
 		}
 	}
 }

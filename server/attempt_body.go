@@ -2,8 +2,6 @@ package server
 
 import (
 	"bytes"
-	"net/http"
-	"strings"
 	"sync"
 
 	"github.com/klauspost/compress/gzip"
@@ -31,7 +29,10 @@ func (a *App) attemptJSON(c echo.Context, status int, v contest.AttemptView) err
 	buf := attemptBufs.Get().(*attemptBuf)
 	defer attemptBufs.Put(buf)
 	b := append(buf.plain[:0], `{"attempt":`...)
-	b = a.contests.AppendAttemptJSON(b, v)
+	b, err := a.contests.AppendAttemptJSON(b, v)
+	if err != nil {
+		return err
+	}
 	b = append(b, "}\n"...) // as c.JSON ends a body
 	buf.plain = b
 
@@ -50,9 +51,6 @@ func (a *App) attemptJSON(c echo.Context, status int, v contest.AttemptView) err
 	return c.Blob(status, echo.MIMEApplicationJSON, buf.gzipped.Bytes())
 }
 
-// gzipMinLength is the gzip middleware's threshold too (routes.go).
-const gzipMinLength = 1024
-
 // attemptBuf holds one answer while it is sent: the response copies it
 // before c.Blob returns.
 type attemptBuf struct {
@@ -67,8 +65,3 @@ var (
 		return zw
 	}}
 )
-
-// acceptsGzip reads Accept-Encoding as the gzip middleware does.
-func acceptsGzip(r *http.Request) bool {
-	return strings.Contains(r.Header.Get(echo.HeaderAcceptEncoding), "gzip")
-}

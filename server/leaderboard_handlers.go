@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -104,7 +103,7 @@ func (a *App) roundLeaderboard(c echo.Context) error {
 	}
 	h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
 	b := body.plain
-	if strings.Contains(c.Request().Header.Get(echo.HeaderAcceptEncoding), "gzip") {
+	if acceptsGzip(c.Request()) {
 		h.Set(echo.HeaderContentEncoding, "gzip")
 		b = body.gzipped
 	}

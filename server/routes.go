@@ -3,6 +3,7 @@ package server
 import (
 	"compress/gzip"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -191,7 +192,8 @@ func (a *App) newEcho() *echo.Echo {
 	return e
 }
 
-// Paths whose responses skipGzip treats apart.
+// Paths that the middleware (skipGzip, quietRoutes) or the route table
+// name more than once.
 const (
 	startAttemptPath = "/api/v1/rounds/:id/attempts"
 	attemptPath      = "/api/v1/attempts/:id"
@@ -214,4 +216,13 @@ func skipGzip(c echo.Context) bool {
 		return c.Path() == boardPath || c.Path() == attemptPath
 	}
 	return true
+}
+
+// gzipMinLength is the smallest body worth compressing, for the middleware
+// and for the handlers that compress their own (attempt_body.go).
+const gzipMinLength = 1024
+
+// acceptsGzip reads Accept-Encoding as the gzip middleware does.
+func acceptsGzip(r *http.Request) bool {
+	return strings.Contains(r.Header.Get(echo.HeaderAcceptEncoding), "gzip")
 }
