@@ -563,3 +563,58 @@ func TestAttemptFinalizedOnReloadAfterTimeout(t *testing.T) {
 		t.Fatalf("reload after time-out: %+v %v", got, err)
 	}
 }
+
+// TestUnchangedAnswerNotRewritten: an answer sent again with the same
+// option, by an autosave or in a submit's body, is acknowledged and left as
+// it is (the same row version, its first saved_at); a changed one is
+// rewritten, in a submit's body too.
+func TestUnchangedAnswerNotRewritten(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	r := e.round(roundInput(1))
+	p := e.participant()
+	v := e.start(r.ID, p)
+	qs := v.Questions
+	type version struct {
+		Xmin    string    `db:"xmin"`
+		Option  string    `db:"option_id"`
+		SavedAt time.Time `db:"saved_at"`
+	}
+	row := func(q ShownQuestion) version {
+		t.Helper()
+		var got version
+		if err := e.db.Get(&got, `SELECT xmin::text AS xmin, option_id, saved_at FROM attempt_answers
+			WHERE attempt_id = $1 AND question_id = $2`, v.ID, q.ID); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	e.save(v, qs[0], e.correct(qs[0]))
+	e.save(v, qs[1], e.wrong(qs[1]))
+	first0, first1 := row(qs[0]), row(qs[1])
+
+	e.clock.Advance(time.Minute)
+	e.save(v, qs[0], e.correct(qs[0]))
+	if got := row(qs[0]); got != first0 {
+		t.Fatalf("an autosave sent again unchanged rewrote the answer: %+v, was %+v", got, first0)
+	}
+
+	e.clock.Advance(time.Minute)
+	res, err := e.svc.Submit(e.ctx, v.ID, p, SubmitInput{Answers: map[string]string{
+		strconv.FormatInt(qs[0].ID, 10): e.correct(qs[0]), // unchanged
+		strconv.FormatInt(qs[1].ID, 10): e.correct(qs[1]), // changed
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Attempt.CorrectCount != 2 {
+		t.Fatalf("scored %d correct, want 2", res.Attempt.CorrectCount)
+	}
+	if got := row(qs[0]); got != first0 {
+		t.Fatalf("a submit's unchanged answer rewrote the row: %+v, was %+v", got, first0)
+	}
+	got1 := row(qs[1])
+	if got1.Option != e.correct(qs[1]) || got1.Xmin == first1.Xmin || !got1.SavedAt.Equal(t0.Add(2*time.Minute)) {
+		t.Fatalf("a submit's changed answer: %+v, was %+v", got1, first1)
+	}
+}

@@ -381,7 +381,9 @@ func (r saveResult) err() error {
 // (ORDER BY id), so groups cannot deadlock. Whether each answer fits its
 // attempt's paper was checked before, against the cached paper (an
 // answer that does not fit is refused here, for the reason its paper
-// gave, after the attempt's own checks).
+// gave, after the attempt's own checks). An answer saved again unchanged
+// (a phone whose acknowledgement was lost) is acknowledged without a new
+// row version (migration 0640).
 func (s store) saveAnswerGroup(ctx context.Context, items []*answerSave) error {
 	n := len(items)
 	var (
@@ -421,12 +423,13 @@ func (s store) saveAnswerGroup(ctx context.Context, items []*answerSave) error {
 				a.deadline_at >= i.cutoff AS in_time
 			FROM i JOIN a ON a.id = i.attempt_id
 		), ins AS (
-			INSERT INTO attempt_answers (attempt_id, question_id, option_id, saved_at)
+			INSERT INTO attempt_answers AS aa (attempt_id, question_id, option_id, saved_at)
 			SELECT attempt_id, question_id, option_id, saved_at FROM ok
 			WHERE mine AND status = 'in_progress' AND in_time AND fits
 			ORDER BY attempt_id, question_id
 			ON CONFLICT (attempt_id, question_id)
 			DO UPDATE SET option_id = EXCLUDED.option_id, saved_at = EXCLUDED.saved_at
+			WHERE aa.option_id <> EXCLUDED.option_id
 		)
 		SELECT idx, status, mine, in_time FROM ok`,
 		pq.Array(idx), pq.Array(attempts), pq.Array(owners), pq.Array(questions), pq.Array(options),

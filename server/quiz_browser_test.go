@@ -1,13 +1,18 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -303,5 +308,132 @@ func TestBrowserQuizCountdownAnnouncesAndAutoSubmits(t *testing.T) {
 	q.db.Get(&answers, `SELECT count(*) FROM attempt_answers WHERE attempt_id = $1`, mustInt(t, b.Attempt.ID))
 	if status != "submitted" || answers != 1 {
 		t.Fatalf("auto-submitted attempt: status %s, %d answers", status, answers)
+	}
+}
+
+// answerStall answers every autosave 503, as a server shedding load does,
+// while stalled, and keeps the body of each submit.
+type answerStall struct {
+	stalled atomic.Bool
+	next    http.Handler
+
+	mu      sync.Mutex
+	submits [][]byte
+}
+
+func (s *answerStall) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/answers/") && s.stalled.Load() {
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/submit") {
+		body, _ := io.ReadAll(r.Body)
+		s.mu.Lock()
+		s.submits = append(s.submits, body)
+		s.mu.Unlock()
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	s.next.ServeHTTP(w, r)
+}
+
+// TestBrowserQuizSubmitCarriesUnsavedAnswers: a submit carries the answers
+// the server has not acknowledged (here refused with 503), and only those:
+// the acknowledged ones are committed already. All of them are stored.
+func TestBrowserQuizSubmitCarriesUnsavedAnswers(t *testing.T) {
+	t.Parallel()
+	q := newQuizEnv(t)
+	q.round(nil)
+	phone := newPhone()
+	q.expect(q.do("POST", "/api/v1/participants", registration(phone), request{}), http.StatusCreated)
+	stall := &answerStall{next: q.app.Handler()}
+	srv := httptest.NewServer(stall)
+	t.Cleanup(srv.Close)
+	ctx := newPhoneBrowser(t)
+
+	choose := func(i, k int) chromedp.Action {
+		return chromedp.Click(fmt.Sprintf(`#quiz .quiz-q:nth-of-type(%d) .quiz-opt:nth-of-type(%d)`, i+1, k+1), chromedp.ByQuery)
+	}
+	saveState := func(class string) chromedp.Action {
+		return chromedp.Poll(fmt.Sprintf(`document.querySelector('.quiz-save').classList.contains(%q)`, class), nil, chromedp.WithPollingTimeout(20*time.Second))
+	}
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(srv.URL+"/login?next=/contests/"+q.contest),
+		chromedp.WaitVisible(`#login-form`),
+		chromedp.SendKeys(`#login`, phone),
+		chromedp.SendKeys(`#password`, "mat-khau-an-toan"),
+		chromedp.Click(`#login-form button[type=submit]`),
+		chromedp.WaitVisible(`.start-round`),
+		chromedp.Click(`.start-round`),
+		chromedp.WaitVisible(`#quiz .quiz-q`),
+		choose(0, 0),
+		choose(3, 0),
+		saveState("is-saved"),
+		chromedp.ActionFunc(func(context.Context) error { stall.stalled.Store(true); return nil }),
+		choose(2, 2),
+		// A change of mind on a saved answer, below the last one: a
+		// question above would be scrolled under the sticky header,
+		// which then takes the click.
+		choose(3, 1),
+		saveState("is-offline"), // refused, so waiting to be sent again
+		chromedp.Click(`.quiz-submit`),
+		chromedp.WaitVisible(`.quiz-dialog[open]`),
+		chromedp.Click(`.quiz-dialog .btn-primary`),
+		chromedp.WaitVisible(`.quiz-result`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var attemptID int64
+	if err := q.db.Get(&attemptID, `SELECT id FROM attempts`); err != nil {
+		t.Fatal(err)
+	}
+	var a attemptBody
+	tok := q.login(phone, "mat-khau-an-toan")
+	q.expect(q.do("GET", fmt.Sprintf("/api/v1/attempts/%d", attemptID), nil, request{token: tok}), http.StatusOK).decode(t, &a)
+	option := func(i, k int) (string, string) {
+		qu := a.Attempt.Questions[i]
+		return qu.ID, qu.Options[k].ID
+	}
+
+	stall.mu.Lock()
+	submits := stall.submits
+	stall.mu.Unlock()
+	if len(submits) != 1 {
+		t.Fatalf("%d submits sent, want 1", len(submits))
+	}
+	var sent struct{ Answers map[string]string }
+	if err := json.Unmarshal(submits[0], &sent); err != nil {
+		t.Fatalf("submit body %s: %v", submits[0], err)
+	}
+	wantSent := map[string]string{}
+	for _, c := range [][2]int{{2, 2}, {3, 1}} {
+		qid, oid := option(c[0], c[1])
+		wantSent[qid] = oid
+	}
+	if !maps.Equal(sent.Answers, wantSent) {
+		t.Fatalf("the submit carried %v, want the unacknowledged %v", sent.Answers, wantSent)
+	}
+
+	stored := map[string]string{}
+	rows, err := q.db.Query(`SELECT question_id, option_id FROM attempt_answers WHERE attempt_id = $1`, attemptID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var qid int64
+		var oid string
+		if err := rows.Scan(&qid, &oid); err != nil {
+			t.Fatal(err)
+		}
+		stored[idString(qid)] = oid
+	}
+	want := maps.Clone(wantSent)
+	qid, oid := option(0, 0)
+	want[qid] = oid
+	if !maps.Equal(stored, want) {
+		t.Fatalf("stored %v, want %v", stored, want)
 	}
 }

@@ -149,3 +149,30 @@ func TestPapersAreCompressedWithLZ4(t *testing.T) {
 		t.Fatalf("compression of attempt_papers (answer_key, paper): got %q, want lz4 (l) for both", methods)
 	}
 }
+
+// TestGroupFunctionSettings: the group functions keep the planner settings
+// their comments rely on, across the migrations that replace them (CREATE
+// OR REPLACE sets a function's settings anew): index probes whatever the
+// statistics say, no JIT, generic plans, and for the scoring no bitmap
+// scans (migration 0650).
+func TestGroupFunctionSettings(t *testing.T) {
+	t.Parallel()
+	d := dbtest.NewDB(t)
+	common := []string{"enable_seqscan=off", "enable_hashjoin=off", "enable_mergejoin=off",
+		"plan_cache_mode=force_generic_plan", "jit=off"}
+	for fn, extra := range map[string][]string{
+		"start_group":       nil,
+		"submit_group":      nil,
+		"finalize_attempts": {"enable_bitmapscan=off"},
+	} {
+		var config []string
+		if err := d.Get(pq.Array(&config), `SELECT proconfig FROM pg_proc WHERE proname = $1`, fn); err != nil {
+			t.Fatalf("%s: %v", fn, err)
+		}
+		for _, want := range append(common, extra...) {
+			if !slices.Contains(config, want) {
+				t.Errorf("%s has the settings %v, without %s", fn, config, want)
+			}
+		}
+	}
+}

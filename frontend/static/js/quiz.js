@@ -324,15 +324,19 @@ function askSubmit() {
   ui.dialog.showModal();
 }
 
-// submit sends every chosen answer with the submit (the server merges them
-// with the saved ones), so nothing depends on the autosaves having landed.
+// submit sends the answers the server has not acknowledged yet with the
+// submit (the server merges them with the saved ones), so nothing depends
+// on the autosaves still waiting or in flight. An acknowledged answer is
+// committed, so it is not sent again: re-sending all nineteen made the
+// server rewrite every answer of the attempt at each submit, and from a
+// stale second tab it overwrote the choices made since in the other.
 async function submit(auto) {
   if (state.done || state.submitting) return;
   state.submitting = true;
   state.submitWanted = true;
   ui.submit.disabled = true;
   showMessage(auto ? t('submitting_auto') : t('submitting'));
-  const body = { answers: state.chosen };
+  const body = { answers: Object.assign({}, state.pending) };
   if (state.prediction !== null) body.prediction = state.prediction;
   let res;
   try {
