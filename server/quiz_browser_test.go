@@ -71,6 +71,17 @@ const offlineReady = `navigator.serviceWorker.controller !== null && (async () =
 	return true;
 })()`
 
+// choose clicks option k of question i (0-based) of the quiz page as a
+// thumb would.
+func choose(i, k int) chromedp.Action {
+	return chromedp.Click(fmt.Sprintf(`#quiz .quiz-q:nth-of-type(%d) .quiz-opt:nth-of-type(%d)`, i+1, k+1), chromedp.ByQuery)
+}
+
+// saveState waits until the quiz page's save status has class.
+func saveState(class string) chromedp.Action {
+	return chromedp.Poll(fmt.Sprintf(`document.querySelector('.quiz-save').classList.contains(%q)`, class), nil, chromedp.WithPollingTimeout(20*time.Second))
+}
+
 // TestBrowserQuizOfflineReloadSubmit takes a whole attempt on a 360x740
 // phone: answers some questions, loses the network, answers more, reloads
 // the page while offline, comes back online, submits and sees the score;
@@ -99,13 +110,6 @@ func TestBrowserQuizOfflineReloadSubmit(t *testing.T) {
 			}
 			return network.OverrideNetworkState(off, 0, -1, -1).Do(ctx)
 		})
-	}
-	// choose clicks option k of question i (0-based) as a thumb would.
-	choose := func(i, k int) chromedp.Action {
-		return chromedp.Click(fmt.Sprintf(`#quiz .quiz-q:nth-of-type(%d) .quiz-opt:nth-of-type(%d)`, i+1, k+1), chromedp.ByQuery)
-	}
-	saveState := func(class string) chromedp.Action {
-		return chromedp.Poll(fmt.Sprintf(`document.querySelector('.quiz-save').classList.contains(%q)`, class), nil, chromedp.WithPollingTimeout(20*time.Second))
 	}
 
 	err := chromedp.Run(ctx,
@@ -351,12 +355,6 @@ func TestBrowserQuizSubmitCarriesUnsavedAnswers(t *testing.T) {
 	t.Cleanup(srv.Close)
 	ctx := newPhoneBrowser(t)
 
-	choose := func(i, k int) chromedp.Action {
-		return chromedp.Click(fmt.Sprintf(`#quiz .quiz-q:nth-of-type(%d) .quiz-opt:nth-of-type(%d)`, i+1, k+1), chromedp.ByQuery)
-	}
-	saveState := func(class string) chromedp.Action {
-		return chromedp.Poll(fmt.Sprintf(`document.querySelector('.quiz-save').classList.contains(%q)`, class), nil, chromedp.WithPollingTimeout(20*time.Second))
-	}
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(srv.URL+"/login?next=/contests/"+q.contest),
 		chromedp.WaitVisible(`#login-form`),

@@ -191,7 +191,10 @@ func (r *runner) participant(ctx context.Context, acct vpAccount, startEndpoint 
 		return
 	}
 	// The body carries what the phone could not save (its offline queue),
-	// and sometimes every answer, as a page that re-sends all does.
+	// as the quiz page sends it, and in a fifth of the submits every
+	// answer, as the page did until the fifteenth pass (and may still do
+	// from a phone's cache): answers sent again unchanged are not
+	// rewritten, and this keeps that path in the load.
 	body := map[string]string{}
 	all := rand.Float64() < 0.2
 	for q, o := range chosen {
