@@ -40,9 +40,8 @@ func TestMigrateIsIdempotentAndRefusesNewerSchema(t *testing.T) {
 // starts and submits, and the scoring they share, plan index probes
 // whatever the statistics say and never JIT-compile (migrations 0600 and
 // 0610; docs/DEVELOPING.md), and the scoring counts by a plain index scan
-// (0650). A CREATE OR REPLACE that forgets its SET
-// clauses loses them silently, and the load test then ran at a third of
-// its rate.
+// (0650). A CREATE OR REPLACE that forgets its SET clauses loses them
+// silently, and the load test then ran at a third of its rate.
 func TestGroupFunctionsKeepTheirSettings(t *testing.T) {
 	t.Parallel()
 	d := dbtest.NewDB(t)
