@@ -15,16 +15,20 @@ import (
 // next, where it sends the person.
 func browserLogin(t *testing.T, ctx context.Context, e *testEnv, login, password, next string) {
 	t.Helper()
-	err := chromedp.Run(ctx,
-		chromedp.Navigate(e.srv.URL+"/login?next="+next),
+	if err := chromedp.Run(ctx, logIn(e.srv.URL, next, login, password), chromedp.WaitVisible(`#logout`)); err != nil {
+		t.Fatalf("login %s: %v", login, err)
+	}
+}
+
+// logIn fills and sends the login page of the server at base, asking to
+// be sent to next afterwards (wait for that page yourself).
+func logIn(base, next, login, password string) chromedp.Tasks {
+	return chromedp.Tasks{
+		chromedp.Navigate(base + "/login?next=" + next),
 		chromedp.WaitVisible(`#login-form`),
 		chromedp.SendKeys(`#login`, login),
 		chromedp.SendKeys(`#password`, password),
 		chromedp.Click(`#login-form button[type=submit]`),
-		chromedp.WaitVisible(`#logout`),
-	)
-	if err != nil {
-		t.Fatalf("login %s: %v", login, err)
 	}
 }
 

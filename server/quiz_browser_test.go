@@ -113,11 +113,7 @@ func TestBrowserQuizOfflineReloadSubmit(t *testing.T) {
 	}
 
 	err := chromedp.Run(ctx,
-		chromedp.Navigate(srv.URL+"/login?next=/contests/"+q.contest),
-		chromedp.WaitVisible(`#login-form`),
-		chromedp.SendKeys(`#login`, phone),
-		chromedp.SendKeys(`#password`, "mat-khau-an-toan"),
-		chromedp.Click(`#login-form button[type=submit]`),
+		logIn(srv.URL, "/contests/"+q.contest, phone, "mat-khau-an-toan"),
 		chromedp.WaitVisible(`.start-round`),
 		screenshot(t, "contest"),
 	)
@@ -281,11 +277,7 @@ func TestBrowserQuizCountdownAnnouncesAndAutoSubmits(t *testing.T) {
 	ctx := newPhoneBrowser(t)
 	var announced, before, heading string
 	err := chromedp.Run(ctx,
-		chromedp.Navigate(q.srv.URL+"/login?next=/attempts/"+a.Attempt.ID),
-		chromedp.WaitVisible(`#login-form`),
-		chromedp.SendKeys(`#login`, phone),
-		chromedp.SendKeys(`#password`, "mat-khau-an-toan"),
-		chromedp.Click(`#login-form button[type=submit]`),
+		logIn(q.srv.URL, "/attempts/"+a.Attempt.ID, phone, "mat-khau-an-toan"),
 		chromedp.WaitVisible(`#quiz .quiz-q`),
 		chromedp.Text(`#quiz [aria-live=polite]`, &before),
 		chromedp.Poll(`document.querySelector('#quiz [aria-live=polite]').textContent !== ''`, nil, chromedp.WithPollingTimeout(10*time.Second)),
@@ -356,11 +348,7 @@ func TestBrowserQuizSubmitCarriesUnsavedAnswers(t *testing.T) {
 	ctx := newPhoneBrowser(t)
 
 	err := chromedp.Run(ctx,
-		chromedp.Navigate(srv.URL+"/login?next=/contests/"+q.contest),
-		chromedp.WaitVisible(`#login-form`),
-		chromedp.SendKeys(`#login`, phone),
-		chromedp.SendKeys(`#password`, "mat-khau-an-toan"),
-		chromedp.Click(`#login-form button[type=submit]`),
+		logIn(srv.URL, "/contests/"+q.contest, phone, "mat-khau-an-toan"),
 		chromedp.WaitVisible(`.start-round`),
 		chromedp.Click(`.start-round`),
 		chromedp.WaitVisible(`#quiz .quiz-q`),
