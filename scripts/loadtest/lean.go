@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -13,6 +12,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // leanConn is a minimal HTTP/1.1 client for the phases that measure one
@@ -174,6 +175,11 @@ func (g *leanConn) readChunks() error {
 func (g *leanConn) close() { g.conn.Close() }
 
 // gunzip returns the last answer's body unzipped, as a phone reads it.
+// klauspost's decoder (the server compresses with the same module): in a
+// profile of the opening burst, where every start's paper comes gzipped,
+// the standard library's decoder had a third of the load generator's
+// samples, and klauspost's takes half its time on a 4 KB paper (34
+// against 64 µs on the seventeenth pass's machine).
 func (g *leanConn) gunzip(body []byte) ([]byte, error) {
 	if g.zr == nil {
 		zr, err := gzip.NewReader(bytes.NewReader(body))
@@ -184,7 +190,13 @@ func (g *leanConn) gunzip(body []byte) ([]byte, error) {
 	} else if err := g.zr.Reset(bytes.NewReader(body)); err != nil {
 		return nil, err
 	}
-	return io.ReadAll(g.zr)
+	// A paper's JSON compresses two- to threefold: room for it in one
+	// allocation, not a doubling series.
+	out := bytes.NewBuffer(make([]byte, 0, 4*len(body)+512))
+	if _, err := out.ReadFrom(g.zr); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
 // boardPhase is the board-only phase: o.BoardReaders connections, one per
