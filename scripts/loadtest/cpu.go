@@ -47,9 +47,11 @@ type cpuCost struct {
 type costKind int
 
 const (
-	costRaw      costKind = iota // a raw INSERT, the yardstick
-	costVsInsert                 // a request whose target is a multiple of the INSERT rate
-	costAlone                    // compared with nothing here (board reads: their target is Redis's rate)
+	costRaw       costKind = iota // a raw INSERT, the yardstick
+	costVsInsert                  // a request whose target is a multiple of the INSERT rate
+	costRawZRange                 // a raw ZREVRANGE 0 49, the board reads' yardstick
+	costVsZRange                  // a board read, whose target is the ZREVRANGE rate
+	costAlone                     // compared with nothing here
 )
 
 func (c cpuCost) total() float64 { return c.Server + c.LoadGen + c.Rest }
@@ -110,13 +112,14 @@ func (m *cpuMeter) measured() []cpuCost {
 }
 
 // printCPU writes each phase's cost, and each request's cost relative to
-// the raw INSERT measured last before it.
+// its yardstick measured last before it: the raw INSERT, or for board
+// reads the raw ZREVRANGE.
 func printCPU(out io.Writer, costs []cpuCost) {
 	if len(costs) == 0 {
 		return
 	}
-	fmt.Fprintln(out, "CPU per operation, whole machine, in µs (rest: Postgres, Redis and the kernel); relative to the raw INSERT measured last before it:")
-	var raw *cpuCost
+	fmt.Fprintln(out, "CPU per operation, whole machine, in µs (rest: Postgres, Redis and the kernel); relative to the raw INSERT (board reads: the raw ZREVRANGE) measured last before it:")
+	var raw, rawZRange *cpuCost
 	for i, c := range costs {
 		fmt.Fprintf(out, "  %-22s %6.1f = server %5.1f + load generator %5.1f + rest %5.1f  (machine %3.0f %% busy)",
 			c.Name, c.total(), c.Server, c.LoadGen, c.Rest, 100*c.Busy)
@@ -125,6 +128,10 @@ func printCPU(out io.Writer, costs []cpuCost) {
 			raw = &costs[i]
 		case c.Kind == costVsInsert && raw != nil && raw.total() > 0:
 			fmt.Fprintf(out, "  %.2f of a raw INSERT", c.total()/raw.total())
+		case c.Kind == costRawZRange:
+			rawZRange = &costs[i]
+		case c.Kind == costVsZRange && rawZRange != nil && rawZRange.total() > 0:
+			fmt.Fprintf(out, "  %.2f of a raw ZREVRANGE", c.total()/rawZRange.total())
 		}
 		fmt.Fprintln(out)
 	}

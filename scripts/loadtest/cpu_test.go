@@ -10,7 +10,8 @@ import (
 
 // The CPU figures come from /proc: a phase that burns CPU in this process
 // (named as the server too, so both shares see it) costs more than nothing,
-// and a request is printed relative to the raw INSERT before it.
+// and a request is printed relative to its yardstick before it: the raw
+// INSERT, or for a board read the raw ZREVRANGE.
 func TestCPUCostPerOperation(t *testing.T) {
 	if _, err := os.Stat("/proc/self/stat"); err != nil {
 		t.Skip("no /proc here")
@@ -27,9 +28,11 @@ func TestCPUCostPerOperation(t *testing.T) {
 	}
 	burn(100, "raw INSERT", costRaw)
 	burn(50, "submit (only)", costVsInsert)
+	burn(100, "raw ZREVRANGE", costRawZRange)
+	burn(50, "board top-50 (only)", costVsZRange)
 
 	costs := m.measured()
-	if len(costs) != 2 {
+	if len(costs) != 4 {
 		t.Fatalf("costs %+v", costs)
 	}
 	for _, c := range costs {
@@ -42,8 +45,10 @@ func TestCPUCostPerOperation(t *testing.T) {
 	var out bytes.Buffer
 	printCPU(&out, costs)
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 3 || !strings.Contains(lines[1], "raw INSERT") || strings.Contains(lines[1], "of a raw INSERT") ||
-		!strings.Contains(lines[2], "submit (only)") || !strings.Contains(lines[2], "of a raw INSERT") {
+	if len(lines) != 5 || !strings.Contains(lines[1], "raw INSERT") || strings.Contains(lines[1], "of a raw") ||
+		!strings.Contains(lines[2], "submit (only)") || !strings.Contains(lines[2], "of a raw INSERT") ||
+		!strings.Contains(lines[3], "raw ZREVRANGE") || strings.Contains(lines[3], "of a raw") ||
+		!strings.Contains(lines[4], "board top-50 (only)") || !strings.Contains(lines[4], "of a raw ZREVRANGE") {
 		t.Fatalf("printed:\n%s", out.String())
 	}
 }

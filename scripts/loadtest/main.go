@@ -446,7 +446,7 @@ func Run(ctx context.Context, o Options, pg *sqlx.DB, rdb redis.UniversalClient,
 			if f.Name == "board_top50_only" { // rates over the reading phase, not the load window
 				rep.Endpoints = append(rep.Endpoints, f)
 				rep.BoardOnlyPerSec = f.PerSecond
-				cpu.record("board top-50 (only)", costAlone, from, float64(f.OK))
+				cpu.record("board top-50 (only)", costVsZRange, from, float64(f.OK))
 			}
 		}
 	}

@@ -91,11 +91,15 @@ func (m rawMeter) board(ctx context.Context) (zadd, zrange float64, err error) {
 	}); err != nil {
 		return 0, 0, fmt.Errorf("raw zadd: %w", err)
 	}
+	// What a read costs the machine, for the board reads' own CPU line:
+	// their rate's target is this one's.
+	from, start := m.cpu.sample(), time.Now()
 	if zrange, err = hammer(ctx, m.conc, m.d, func(ctx context.Context, i int) error {
 		return m.rdb.ZRevRangeWithScores(ctx, key, 0, 49).Err()
 	}); err != nil {
 		return 0, 0, fmt.Errorf("raw zrevrange: %w", err)
 	}
+	m.cpu.record("raw ZREVRANGE", costRawZRange, from, zrange*time.Since(start).Seconds())
 	return zadd, zrange, nil
 }
 
