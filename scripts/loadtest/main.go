@@ -435,13 +435,12 @@ func Run(ctx context.Context, o Options, pg *sqlx.DB, rdb redis.UniversalClient,
 				return nil, err
 			}
 		}
-		fmt.Fprintf(os.Stderr, "loadtest: %s board phase: %d readers for %s\n",
-			time.Now().Format(time.TimeOnly), o.BoardReaders, o.BoardDuration)
+		progress("board phase: %d readers for %s", o.BoardReaders, o.BoardDuration)
 		from := cpu.sample()
 		if err := boardPhase(ctx, o, st, "/api/v1/rounds/"+rs.roundID+"/leaderboard?limit=50"); err != nil {
 			return nil, fmt.Errorf("board readers: %w", err)
 		}
-		fmt.Fprintf(os.Stderr, "loadtest: %s board phase done\n", time.Now().Format(time.TimeOnly))
+		progress("board phase done")
 		for _, f := range st.figures(o.BoardDuration) {
 			if f.Name == "board_top50_only" { // rates over the reading phase, not the load window
 				rep.Endpoints = append(rep.Endpoints, f)
@@ -566,4 +565,10 @@ func (rep *Report) print(out io.Writer) {
 		}
 		fmt.Fprintln(out, "  "+f)
 	}
+}
+
+// progress tells, on stderr, when a phase starts and ends ("loadtest:
+// 18:12:25 board phase done"), so that a profiler can be started on one.
+func progress(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "loadtest: %s "+format+"\n", append([]any{time.Now().Format(time.TimeOnly)}, args...)...)
 }

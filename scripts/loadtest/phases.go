@@ -3,10 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -112,8 +110,7 @@ func (r *runner) startForPhase(ctx context.Context, acct vpAccount) *phaseAttemp
 func (r *runner) autosavePhase(ctx context.Context, accts []vpAccount, clients int, d time.Duration) (rate, rawInsert float64) {
 	attempts := r.startAll(ctx, accts, clients)
 	rawInsert = r.rawInsert(ctx)
-	fmt.Fprintf(os.Stderr, "loadtest: %s autosave phase: %d attempts started, autosaving for %s\n",
-		time.Now().Format(time.TimeOnly), len(attempts), d)
+	progress("autosave phase: %d attempts started, autosaving for %s", len(attempts), d)
 	var acked atomic.Int64
 	phase, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
@@ -139,7 +136,7 @@ func (r *runner) autosavePhase(ctx context.Context, accts []vpAccount, clients i
 	wg.Wait()
 	r.cpu.record("autosave (only)", costVsInsert, from, float64(acked.Load()))
 	rate = float64(acked.Load()) / time.Since(start).Seconds()
-	fmt.Fprintf(os.Stderr, "loadtest: %s autosave phase done\n", time.Now().Format(time.TimeOnly))
+	progress("autosave phase done")
 	for _, a := range attempts {
 		r.submit(ctx, "submit_phase", a.acct, a.rec, map[string]string{})
 	}
@@ -175,10 +172,7 @@ func (r *runner) submitPhase(ctx context.Context, accts []vpAccount, clients int
 	})
 
 	rawInsert = r.rawInsert(ctx)
-	// On stderr, so that a profile of the server can be taken during the
-	// timed part only.
-	fmt.Fprintf(os.Stderr, "loadtest: %s submit phase: %d attempts ready, submitting\n",
-		time.Now().Format(time.TimeOnly), len(attempts))
+	progress("submit phase: %d attempts ready, submitting", len(attempts))
 	var acked atomic.Int64
 	from, start := r.cpu.sample(), time.Now()
 	eachOf(ctx, len(attempts), clients, func(i int) {
@@ -197,6 +191,6 @@ func (r *runner) submitPhase(ctx context.Context, accts []vpAccount, clients int
 	})
 	r.cpu.record("submit (only)", costVsInsert, from, float64(acked.Load()))
 	rate = float64(acked.Load()) / time.Since(start).Seconds()
-	fmt.Fprintf(os.Stderr, "loadtest: %s submit phase done\n", time.Now().Format(time.TimeOnly))
+	progress("submit phase done")
 	return rate, rawInsert
 }

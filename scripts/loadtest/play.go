@@ -49,7 +49,7 @@ func play(ctx context.Context, r *runner, pool []vpAccount, opensAt time.Time, r
 	}
 	start := time.Now()
 	if o.Burst > 0 {
-		fmt.Fprintf(os.Stderr, "loadtest: %s opening burst: %d phones\n", time.Now().Format(time.TimeOnly), o.Burst)
+		progress("opening burst: %d phones", o.Burst)
 		burstFrom := r.cpu.sample()
 		var (
 			started sync.WaitGroup
@@ -74,7 +74,7 @@ func play(ctx context.Context, r *runner, pool []vpAccount, opensAt time.Time, r
 			})
 		}
 		started.Wait()
-		fmt.Fprintf(os.Stderr, "loadtest: %s opening burst done\n", time.Now().Format(time.TimeOnly))
+		progress("opening burst done")
 		n := st.endpoint("start_burst")
 		rep.Burst = burstFigures{Starts: int(n.ok.Load()), Span: time.Duration(last.Load()), P99: n.lat.quantile(.99)}
 		if rep.Burst.Span > 0 {
